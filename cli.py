@@ -1,0 +1,256 @@
+"""The command line of app.py (DESIGN.md §5): serve, list, run (and export, see layouts/export.py).
+
+Every user error — unknown name, bad or out-of-range value, wrong number of start coordinates, an
+unwritable path — ends with exit status 2 and one line naming the bad part. Output files are written
+to a temporary file beside the target and renamed at the end, so nothing is ever half-written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from optimizers import (
+    CONVENTIONS,
+    MAX_STEPS,
+    OPTIMIZERS,
+    SCHEDULES,
+    SpecError,
+    Trajectory,
+    parse_batching,
+    parse_schedule,
+    parse_spec,
+    run_spec,
+)
+from optimizers.hyper import parse_number
+from surfaces import PROBLEM_IDS, UnknownProblem, get_problem
+
+MAX_STARTS = 10_000
+TOLERANCE = 1e-4  # "steps to reach 1e-4 of the best loss"
+
+
+class UsageError(Exception):
+    """A bad command line; the message is printed on one line and the exit status is 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, no usage dump
+        raise UsageError(f"{self.prog}: {message}")
+
+
+# ----------------------------------------------------------------------------- parsing
+def build_parser(presets: Sequence[str] = ()) -> argparse.ArgumentParser:
+    parser = _Parser(prog="app.py", description="Descent Lab: loss surfaces and optimizers.")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    serve = sub.add_parser("serve", help="serve the Dash app (the default)")
+    _serve_options(serve)
+    _serve_options(parser)
+
+    lister = sub.add_parser("list", help="problems, optimizers, schedules and presets")
+    lister.add_argument("--json", action="store_true", help="machine-readable output")
+
+    runner = sub.add_parser("run", help="run optimizers and write trajectories")
+    runner.add_argument("--problem", default="sigmoid-2pt", help=f"one of: {', '.join(PROBLEM_IDS)}")
+    runner.add_argument("--optimizer", action="append", metavar="SPEC",
+                        help='ID[:hp=v,...][|schedule=...][|batch=...]; repeat to compare (default gd)')
+    runner.add_argument("--steps", default="100", help=f"updates per run, 0..{MAX_STEPS}")
+    runner.add_argument("--start", action="append", metavar="W,B", help="start point; repeatable")
+    runner.add_argument("--starts", metavar="N", help="N seeded random starts in the view window")
+    runner.add_argument("--batch", default="full", help="full | stochastic | minibatch:K")
+    runner.add_argument("--shuffle", action="store_true", help="reshuffle the data every epoch")
+    runner.add_argument("--seed", default="0", help="seed for --shuffle and --starts")
+    runner.add_argument("--schedule", default="constant", help="learning-rate schedule spec")
+    runner.add_argument("--convention", default="lecture", help="lecture | pytorch")
+    runner.add_argument("--csv", metavar="FILE", help="write rows to FILE ('-' for stdout)")
+    runner.add_argument("--summary", action="store_true", help="one row per run instead of per step")
+    return parser
+
+
+def _serve_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8050)
+    p.add_argument("--debug", action="store_true")
+
+
+def _int(text: str, what: str, lo: int, hi: int) -> int:
+    value = parse_number(text, what)
+    if not value.is_integer() or not lo <= value <= hi:
+        raise SpecError(f"{what}={text} must be a whole number in [{lo}, {hi}]")
+    return int(value)
+
+
+def _starts(args, problem) -> np.ndarray:
+    if args.start and args.starts:
+        raise SpecError("use either --start (repeatable) or --starts N, not both")
+    if args.starts:
+        n = _int(args.starts, "--starts", 1, MAX_STARTS)
+        return problem.random_starts(n, seed=_int(args.seed, "--seed", 0, 2**32 - 1))
+    if not args.start:
+        return np.array([problem.start], dtype=float)
+    points = []
+    for text in args.start:
+        coords = [c for c in text.replace(" ", "").split(",") if c != ""]
+        if len(coords) != problem.dim:
+            raise SpecError(f"--start={text}: {problem.id} needs {problem.dim} coordinates "
+                            f"({', '.join(problem.param_names)}), got {len(coords)}")
+        points.append([parse_number(c, f"--start coordinate {c!r}") for c in coords])
+    return np.array(points, dtype=float)
+
+
+# ----------------------------------------------------------------------------- run
+def run_command(args) -> list[Trajectory]:
+    try:
+        problem = get_problem(args.problem)
+    except UnknownProblem as err:
+        raise SpecError(str(err)) from None
+    if args.convention not in CONVENTIONS:
+        raise SpecError(f"unknown convention {args.convention!r} (use lecture or pytorch)")
+    steps = _int(args.steps, "--steps", 0, MAX_STEPS)
+    specs = [parse_spec(text) for text in (args.optimizer or ["gd"])]
+    schedule = parse_schedule(args.schedule)
+    seed = _int(args.seed, "--seed", 0, 2**32 - 1)
+    batching = parse_batching(args.batch, shuffle=args.shuffle, seed=seed)
+    starts = _starts(args, problem)
+    return [run_spec(problem, spec, starts, steps, convention=args.convention, schedule=schedule,
+                     batching=batching, record_internals=False) for spec in specs]
+
+
+def steps_frame(trajectories: list[Trajectory]) -> pd.DataFrame:
+    """run --csv: optimizer,[run,]step,epoch,<params>,loss,eta (run only with several starts)."""
+    frame = pd.concat([t.to_frame() for t in trajectories], ignore_index=True)
+    if trajectories[0].runs == 1:
+        frame = frame.drop(columns="run")
+    return frame
+
+
+def summary_frame(trajectories: list[Trajectory]) -> pd.DataFrame:
+    """One row per run: start, final params and loss, steps to reach the best loss + 1e-4, divergence."""
+    best = min(np.nanmin(t.loss) for t in trajectories)
+    rows = []
+    for traj in trajectories:
+        names = traj.param_names
+        final = traj.final_params()
+        for r, final_loss in enumerate(traj.final_loss()):
+            hit = np.flatnonzero(traj.loss[:, r] <= best + TOLERANCE)
+            row = {"optimizer": traj.label, "run": r}
+            row.update({f"start_{n}": traj.params[0, r, d] for d, n in enumerate(names)})
+            row.update({f"final_{n}": final[r, d] for d, n in enumerate(names)})
+            row.update(final_loss=final_loss, steps_to_tol=int(hit[0]) if hit.size else None,
+                       diverged_at=int(traj.diverged_at[r]) if traj.diverged_at[r] >= 0 else None)
+            rows.append(row)
+    frame = pd.DataFrame(rows)
+    for col in ("steps_to_tol", "diverged_at"):
+        frame[col] = frame[col].astype("Int64")
+    return frame
+
+
+@contextmanager
+def atomic_output(target: str, mode: str = "w"):
+    """Yield a file to write; it replaces `target` only if the block finishes ('-' is stdout)."""
+    if target == "-":
+        yield sys.stdout if "b" not in mode else sys.stdout.buffer
+        return
+    path = Path(target)
+    if path.is_dir():
+        raise SpecError(f"output {target!r} is a directory")
+    if not path.parent.exists():
+        raise SpecError(f"cannot write {target!r}: folder {str(path.parent)!r} does not exist")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as err:
+        raise SpecError(f"cannot write {target!r}: {err.strerror}") from None
+    try:
+        with os.fdopen(fd, mode) as handle:
+            yield handle
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _print_summary(frame: pd.DataFrame) -> None:
+    with pd.option_context("display.width", 160, "display.max_columns", 20):
+        print(frame.to_string(index=False, float_format=lambda v: f"{v:.6g}"))
+
+
+# ----------------------------------------------------------------------------- list
+def catalogue(presets: Sequence[dict] = ()) -> dict:
+    return {
+        "problems": [get_problem(p).describe() for p in PROBLEM_IDS],
+        "optimizers": {o.id: {"name": o.name, "reference": o.reference,
+                              "hyperparameters": [h.as_dict() for h in o.hypers]}
+                       for o in OPTIMIZERS.values()},
+        "schedules": [s.as_dict() for s in SCHEDULES.values()],
+        "presets": list(presets),
+    }
+
+
+def _print_catalogue(cat: dict) -> None:
+    print("Problems:")
+    for p in cat["problems"]:
+        print(f"  {p['id']:<18} params {', '.join(p['params'])}; start {tuple(p['start'])}")
+    print("Optimizers (lecture defaults):")
+    for oid, o in cat["optimizers"].items():
+        hps = ", ".join(f"{h['name']}={h['default']}" for h in o["hyperparameters"])
+        print(f"  {oid:<9} {hps}")
+    print("Schedules:")
+    for s in cat["schedules"]:
+        params = ",".join(f"{p['name']}={p['default']}" for p in s["params"])
+        print(f"  {s['id'] + (':' + params if params else ''):<40} {s['help']}")
+    if cat["presets"]:
+        print("Presets (scenarios):")
+        for p in cat["presets"]:
+            print(f"  {p['id']:<24} {p['title']}")
+
+
+# ----------------------------------------------------------------------------- main
+def main(argv: Sequence[str] | None = None, *, serve: Callable | None = None,
+         presets: Sequence[dict] = (), export: Callable | None = None,
+         add_export: Callable | None = None) -> int:
+    parser = build_parser()
+    if add_export is not None:
+        add_export(parser)
+    try:
+        args = parser.parse_args(argv)
+        if args.command in (None, "serve"):
+            if serve is None:
+                raise UsageError("app.py: serving needs the Dash app (run app.py, not cli.py)")
+            serve(host=args.host, port=args.port, debug=args.debug)
+            return 0
+        if args.command == "list":
+            cat = catalogue(presets)
+            if args.json:
+                print(json.dumps(cat, indent=1, default=float))
+            else:
+                _print_catalogue(cat)
+            return 0
+        if args.command == "run":
+            trajectories = run_command(args)
+            frame = summary_frame(trajectories) if args.summary or not args.csv else steps_frame(trajectories)
+            if not args.csv:
+                _print_summary(frame)
+                return 0
+            with atomic_output(args.csv) as handle:
+                frame.to_csv(handle, index=False, float_format="%.17g")
+            return 0
+        if args.command == "export" and export is not None:
+            export(args)
+            return 0
+        raise UsageError(f"app.py: unknown command {args.command!r}")
+    except (UsageError, SpecError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,361 @@
+"""The batched engine: R runs × T updates of one optimizer on one problem in one vectorized loop.
+
+The engine knows problems only through a small protocol (see `Problem`); it never imports surfaces/.
+Each update: η_t from the schedule, the gradient on this update's batch (at NAG's look-ahead point if
+the rule has one), the rule's update, then the full-data loss. A run whose loss turns non-finite or
+exceeds `bound` is marked diverged at that step and its later rows are NaN ("no data"), never clipped.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+
+from .hyper import SpecError
+from .registry import Optimizer, get_optimizer
+from .schedules import Schedule
+
+Array = np.ndarray
+
+MAX_STEPS = 100_000  # documented cap on updates per run
+MAX_WORK = 50_000_000  # cap on runs × steps in one call (memory for the recorded trajectory)
+DEFAULT_BOUND = 1e6  # a loss above this counts as divergence
+
+
+class Problem(Protocol):
+    """What the engine needs from a problem. P has shape (R, D); idx picks data points."""
+
+    id: str
+    param_names: tuple[str, ...]
+    n_points: int | None  # None: analytic surface, no data (full batch only)
+
+    def loss(self, P: Array) -> Array: ...  # (R,) full-data loss
+
+    def grad(self, P: Array, idx: Array | None = None) -> Array: ...  # (R, D) summed over idx
+
+    def loss_and_grad(self, P: Array) -> tuple[Array, Array]: ...  # full data, one pass
+
+    def project(self, P: Array) -> Array: ...  # onto the feasible set (identity for most)
+
+
+@dataclass(frozen=True)
+class Batching:
+    """How data points are grouped into updates: full, stochastic (K = 1) or minibatch:K."""
+
+    mode: str = "full"
+    size: int = 0
+    shuffle: bool = False
+    seed: int | tuple[int, ...] | None = None
+
+    @property
+    def spec(self) -> str:
+        return f"minibatch:{self.size}" if self.mode == "minibatch" else self.mode
+
+    def batch_size(self, n_points: int | None) -> int | None:
+        if self.mode == "full" or n_points is None:
+            return n_points
+        return 1 if self.mode == "stochastic" else min(self.size, n_points)
+
+    def updates_per_epoch(self, n_points: int | None) -> int:
+        if self.mode == "full" or n_points is None:
+            return 1
+        return math.ceil(n_points / self.batch_size(n_points))
+
+
+def parse_batching(text: str | None, shuffle: bool = False, seed=None) -> Batching:
+    """'full' | 'stochastic' | 'minibatch:K' -> Batching; SpecError for anything else."""
+    text = (text or "full").strip().lower()
+    mode, _, size = text.partition(":")
+    if mode in ("full", "stochastic") and not size:
+        return Batching(mode, 0, shuffle, seed)
+    if mode == "minibatch":
+        try:
+            k = int(size)
+        except ValueError:
+            raise SpecError(f"batch {text!r}: the minibatch size must be a whole number, e.g. minibatch:10") from None
+        if k < 1:
+            raise SpecError(f"batch {text!r}: the minibatch size must be at least 1")
+        return Batching("minibatch", k, shuffle, seed)
+    raise SpecError(f"unknown batch mode {text!r} (use full, stochastic or minibatch:K)")
+
+
+class _Batches:
+    """Index arrays for each update: data order, or a fresh seeded permutation every epoch."""
+
+    def __init__(self, batching: Batching, n_points: int, runs: int):
+        self.k = batching.batch_size(n_points)
+        self.per_epoch = batching.updates_per_epoch(n_points)
+        self.n = n_points
+        self.shuffle = batching.shuffle
+        seed = batching.seed
+        if np.ndim(seed) == 0:
+            self.rngs = [np.random.default_rng(seed)]
+        else:
+            if len(seed) != runs:
+                raise SpecError(f"{len(seed)} seeds given for {runs} runs")
+            self.rngs = [np.random.default_rng(s) for s in seed]
+        self.order = np.arange(n_points)[None, :]
+
+    def __call__(self, t: int) -> Array:
+        position = t % self.per_epoch
+        if position == 0 and self.shuffle:
+            self.order = np.stack([rng.permutation(self.n) for rng in self.rngs])
+        idx = self.order[:, position * self.k:(position + 1) * self.k]
+        return idx[0] if idx.shape[0] == 1 else idx
+
+
+@dataclass
+class Trajectory:
+    """The record of R runs of one optimizer. Row k is the state after k updates (row 0: the start).
+
+    `eta[k]` and the internals `grad[k]`, `lr[k]` describe the update that produced row k (row 0 of
+    eta holds η for the first update, row 0 of grad and lr is NaN). `state[name][k]` is the optimizer's
+    state after k updates. Rows after a run's `diverged_at` are NaN.
+    """
+
+    problem: str
+    param_names: tuple[str, ...]
+    optimizer: str
+    label: str
+    convention: str
+    hp: dict
+    schedule: str
+    batching: str
+    params: Array  # (T+1, R, D)
+    loss: Array  # (T+1, R)
+    eta: Array  # (T+1, R)
+    epoch: Array  # (T+1,) epochs completed after row k
+    diverged_at: Array  # (R,) first diverged row, -1 if none
+    diverged_reason: list[str]
+    bound: float
+    grad: Array | None = None  # (T+1, R, D)
+    lr: Array | None = None  # (T+1, R, D) effective per-parameter learning rate
+    lookahead: Array | None = None  # (T+1, R, D) where the gradient was evaluated (NAG)
+    state: dict[str, Array] = field(default_factory=dict)  # name -> (T+1, R, D)
+    start_step: int = 0  # update count before row 0 (non-zero when resumed)
+    last_state: dict = field(default_factory=dict)  # optimizer state after the last update
+
+    def checkpoint(self) -> dict:
+        """JSON-able state to continue these runs with `run(..., resume=...)`."""
+        return {"step": self.start_step + self.steps, "params": self.params[-1].tolist(),
+                "state": self.last_state}
+
+    @property
+    def steps(self) -> int:
+        return self.params.shape[0] - 1
+
+    @property
+    def runs(self) -> int:
+        return self.params.shape[1]
+
+    def last_row(self, r: int) -> int:
+        """Index of the last recorded row of run r (the divergence row if it diverged)."""
+        return int(self.diverged_at[r]) if self.diverged_at[r] >= 0 else self.steps
+
+    def final_loss(self) -> Array:
+        return np.array([self.loss[self.last_row(r), r] for r in range(self.runs)])
+
+    def final_params(self) -> Array:
+        return np.stack([self.params[self.last_row(r), r] for r in range(self.runs)])
+
+    def divergence_message(self, r: int = 0) -> str:
+        if self.diverged_at[r] < 0:
+            return ""
+        return f"diverged at step {int(self.diverged_at[r])}: {self.diverged_reason[r]}"
+
+    def to_frame(self, internals: bool = False) -> pd.DataFrame:
+        """Tidy table: one row per (run, step) up to each run's last recorded step."""
+        T1, R, D = self.params.shape
+        step = np.repeat(np.arange(T1), R)
+        run = np.tile(np.arange(R), T1)
+        columns = {"optimizer": self.label, "run": run, "step": step,
+                   "epoch": np.repeat(self.epoch, R)}
+        for d, name in enumerate(self.param_names):
+            columns[name] = self.params[:, :, d].ravel()
+        columns["loss"] = self.loss.ravel()
+        columns["eta"] = self.eta.ravel()
+        if internals:
+            extra = {"grad": self.grad, "lr": self.lr, "lookahead": self.lookahead, **self.state}
+            for key, arr in extra.items():
+                if arr is not None:
+                    for d, name in enumerate(self.param_names):
+                        columns[f"{key}_{name}"] = arr[:, :, d].ravel()
+        frame = pd.DataFrame(columns)
+        last = np.array([self.last_row(r) for r in range(R)])
+        return frame[frame["step"].to_numpy() <= last[run]].reset_index(drop=True)
+
+
+def resolve_hp(optimizer: Optimizer, values: dict | None, convention: str, runs: int) -> dict:
+    """Defaults of the convention + checked user values; floats become (R, 1) arrays."""
+    values = dict(values or {})
+    for name in values:
+        optimizer.hyper(name)  # raises SpecError for an unknown name
+    out = {}
+    for h in optimizer.hypers:
+        value = h.coerce(values.get(h.name, h.default_for(convention)), optimizer.id)
+        if h.kind == "choice":
+            out[h.name] = value
+            continue
+        arr = np.asarray(value, dtype=bool if h.kind == "bool" else float)
+        if arr.ndim and arr.shape != (runs,):
+            raise SpecError(f"{optimizer.id}: {h.name} has {arr.shape[0]} values for {runs} runs")
+        out[h.name] = np.broadcast_to(arr.reshape(-1, 1), (runs, 1)) if arr.ndim else arr
+    return out
+
+
+def _plain(value):
+    """hp value for the record: scalar or list."""
+    arr = np.asarray(value)
+    if arr.dtype.kind in "US":
+        return str(value)
+    flat = np.unique(arr)
+    return flat[0].item() if flat.size == 1 else arr.ravel().tolist()
+
+
+def run(problem: Problem, optimizer: str | Optimizer, starts, steps: int, hp: dict | None = None, *,
+        convention: str = "lecture", schedule: Schedule | None = None,
+        batching: Batching | None = None, bound: float = DEFAULT_BOUND,
+        record_internals: bool = True, label: str | None = None,
+        resume: dict | None = None) -> Trajectory:
+    """Run R = len(starts) runs for `steps` updates. hp values may be scalars or (R,) arrays.
+
+    `resume` (a `Trajectory.checkpoint()`) continues earlier runs from their last state: `starts` is
+    ignored, the update count, bias corrections and schedules go on from where they stopped (the
+    hyperparameters may differ: that is how the page's Live mode changes η mid-run).
+    """
+    if resume is not None:
+        starts = resume["params"]
+    opt = get_optimizer(optimizer) if isinstance(optimizer, str) else optimizer
+    rule = opt.rule(convention)
+    schedule = schedule or Schedule()
+    batching = batching or Batching()
+    P = np.array(starts, dtype=float, ndmin=2)
+    R, D = P.shape
+    if D != len(problem.param_names):
+        raise SpecError(f"{problem.id} has {len(problem.param_names)} parameters "
+                        f"({', '.join(problem.param_names)}); a start with {D} was given")
+    if not 0 <= steps <= MAX_STEPS:
+        raise SpecError(f"steps={steps} is outside [0, {MAX_STEPS}]")
+    if R * (steps + 1) > MAX_WORK:
+        raise SpecError(f"{R} runs × {steps} steps is more than the limit of {MAX_WORK:.0e}")
+    if problem.n_points is None and batching.mode != "full":
+        raise SpecError(f"{problem.id} is an analytic surface without data points: use batch full")
+    hp_values = resolve_hp(opt, hp, convention, R)
+    hp_ns = SimpleNamespace(**hp_values)
+    eta0 = hp_values["eta"]
+
+    n = problem.n_points
+    per_epoch = batching.updates_per_epoch(n)
+    batches = _Batches(batching, n, R) if n is not None and batching.mode != "full" else None
+    fused = batches is None and rule.lookahead is None
+    sched_state = schedule.start(R)
+    t0 = int(resume["step"]) if resume is not None else 0
+    if batches is not None:
+        for t in range(0, t0 - t0 % per_epoch, per_epoch):  # replay the shuffles of past epochs
+            batches(t)
+
+    params = np.full((steps + 1, R, D), np.nan)
+    loss = np.full((steps + 1, R), np.nan)
+    eta = np.full((steps + 1, R), np.nan)
+    state = rule.init(P)
+    if resume is not None:
+        try:
+            state = type(state)(*(np.array(resume["state"][f], dtype=float).reshape(np.shape(v))
+                                  for f, v in zip(state._fields, state, strict=False)))
+        except (KeyError, ValueError, TypeError):
+            raise SpecError(f"the saved state does not fit {opt.id}: start again instead") from None
+    tracked = [name for name, v in zip(state._fields, state, strict=False) if v.shape == P.shape]
+    rec = {}
+    if record_internals:
+        rec = {name: np.full((steps + 1, R, D), np.nan) for name in ("grad", "lr", *tracked)}
+        if rule.lookahead is not None:
+            rec["lookahead"] = np.full((steps + 1, R, D), np.nan)
+        for name in tracked:
+            rec[name][0] = getattr(state, name)
+    diverged_at = np.full(R, -1)
+    reasons = [""] * R
+
+    with np.errstate(all="ignore"):
+        if fused:
+            current_loss, g_next = problem.loss_and_grad(P)
+        else:
+            current_loss = problem.loss(P)
+        params[0], loss[0] = P, current_loss
+        alive = _check(current_loss, P, bound, 0, diverged_at, reasons, np.ones(R, bool))
+        t_all = t0 + np.arange(steps + 1)
+        planned = t0 + steps
+        etas = np.broadcast_to(schedule.rate(eta0, t_all, t_all // per_epoch, planned), (R, steps + 1))
+        eta[0] = etas[:, 0]
+        for t in range(t0, t0 + steps):
+            if not alive.any():
+                break
+            i = t - t0
+            if sched_state is None:
+                eta_t = etas[:, i:i + 1]
+            else:
+                eta_t = etas[:, i:i + 1] * sched_state[0]
+            hp_ns.eta = eta_t
+            if fused:
+                g = g_next
+            else:
+                Q = rule.lookahead(P, state, hp_ns, t + 1) if rule.lookahead else P
+                g = problem.grad(Q, batches(t) if batches else None)
+            delta, state, lr = rule.update(g, state, hp_ns, t + 1)
+            P = problem.project(P + delta)
+            if fused:
+                current_loss, g_next = problem.loss_and_grad(P)
+            else:
+                current_loss = problem.loss(P)
+            k = i + 1
+            params[k], loss[k], eta[k] = P, current_loss, eta_t[:, 0]
+            if record_internals:
+                rec["grad"][k], rec["lr"][k] = g, lr
+                if rule.lookahead:
+                    rec["lookahead"][k] = Q
+                for name in tracked:
+                    rec[name][k] = getattr(state, name)
+            if (t + 1) % per_epoch == 0:
+                sched_state = schedule.end_epoch(sched_state, current_loss)
+            alive = _check(current_loss, P, bound, k, diverged_at, reasons, alive)
+
+    _blank_after_divergence(diverged_at, params, loss, eta, *rec.values())
+    return Trajectory(
+        problem=problem.id, param_names=tuple(problem.param_names), optimizer=opt.id,
+        label=label or opt.id, convention=convention,
+        hp={k: _plain(v) for k, v in hp_values.items()}, schedule=schedule.spec,
+        batching=batching.spec, params=params, loss=loss, eta=eta,
+        epoch=(t0 + np.arange(steps + 1)) / per_epoch, diverged_at=diverged_at,
+        diverged_reason=reasons, bound=bound, grad=rec.get("grad"), lr=rec.get("lr"),
+        lookahead=rec.get("lookahead"),
+        state={name: rec[name] for name in tracked} if record_internals else {},
+        start_step=t0, last_state={f: np.asarray(v).tolist() for f, v in zip(state._fields, state, strict=False)},
+    )
+
+
+def _check(current_loss: Array, P: Array, bound: float, k: int, diverged_at: Array,
+           reasons: list[str], alive: Array) -> Array:
+    """Mark runs that diverge at row k; return the mask of runs still alive after it."""
+    if (current_loss <= bound).all() and np.isfinite(P).all():  # the common case, cheaply
+        return alive
+    finite_p = np.isfinite(P).all(axis=1)
+    bad = ~(current_loss <= bound) | ~finite_p
+    for r in np.flatnonzero(bad & (diverged_at < 0)):
+        diverged_at[r] = k
+        if not finite_p[r]:
+            reasons[r] = "parameters overflowed"
+        elif np.isnan(current_loss[r]):
+            reasons[r] = "loss is NaN"
+        else:
+            reasons[r] = f"loss exceeded {bound:g}"
+    return diverged_at < 0
+
+
+def _blank_after_divergence(diverged_at: Array, *arrays: Array) -> None:
+    for r in np.flatnonzero(diverged_at >= 0):
+        for arr in arrays:
+            arr[diverged_at[r] + 1:, r] = np.nan

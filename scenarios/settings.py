@@ -1,0 +1,219 @@
+"""Settings: everything that defines a view, as one plain, JSON-able dict.
+
+The page keeps its state as Settings, the URL and settings files encode them, scenarios are Settings
+plus text, and exports render them. `load_settings` validates a dict two ways: `strict` raises
+SpecError on the first bad value (CLI, uploaded files); lenient replaces each missing, unknown or
+out-of-range value with its default and returns one notice per replacement (shared links).
+
+    {"problem": "sigmoid-2pt",
+     "optimizers": ["gd", "momentum:eta=1,gamma=0.9", "adam|schedule=cosine"],
+     "start": [-2.0, -2.0], "steps": 100, "shuffle": false, "seed": 0,
+     "convention": "lecture", "view": {...free-form view options...}}
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from urllib.parse import parse_qs, urlencode
+
+import numpy as np
+
+from optimizers import CONVENTIONS, SpecError, Trajectory, parse_batching, parse_spec, run_spec
+from surfaces import PROBLEM_IDS, UnknownProblem, get_problem
+
+MAX_OPTIMIZERS = 12
+MAX_PAGE_STEPS = 5_000  # the page's cap (the CLI allows MAX_STEPS)
+MAX_SETTINGS_BYTES = 64_000
+
+DEFAULT_SETTINGS: dict = {
+    "problem": "sigmoid-2pt",
+    "optimizers": ["gd:eta=1", "momentum:eta=1,gamma=0.9", "adam:eta=0.1"],
+    "start": [-2.0, -2.0],
+    "steps": 300,
+    "shuffle": False,
+    "seed": 0,
+    "convention": "lecture",
+    "view": {"mode": "overlay", "dims": [0, 1]},
+}
+
+
+def defaults(problem: str | None = None) -> dict:
+    out = copy.deepcopy(DEFAULT_SETTINGS)
+    if problem and problem != out["problem"]:
+        out["problem"] = problem
+        out["start"] = list(get_problem(problem).start)
+    return out
+
+
+def _check_problem(value) -> str:
+    try:
+        get_problem(str(value))
+    except UnknownProblem as err:
+        raise SpecError(str(err)) from None
+    return str(value)
+
+
+def _check_optimizers(value) -> list[str]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value:
+        raise SpecError("optimizers must be a non-empty list of specs")
+    if len(value) > MAX_OPTIMIZERS:
+        raise SpecError(f"at most {MAX_OPTIMIZERS} optimizers at once ({len(value)} given)")
+    return [parse_spec(str(v)).text for v in value]
+
+
+def _check_steps(value, cap: int) -> int:
+    try:
+        steps = float(value)
+    except (TypeError, ValueError):
+        raise SpecError(f"steps={value!r} is not a number") from None
+    if not steps.is_integer() or not 0 <= steps <= cap:
+        raise SpecError(f"steps={value!r} must be a whole number in [0, {cap}]")
+    return int(steps)
+
+
+def _check_seed(value) -> int:
+    try:
+        seed = int(value)
+    except (TypeError, ValueError):
+        raise SpecError(f"seed={value!r} is not a whole number") from None
+    if not 0 <= seed < 2**32:
+        raise SpecError(f"seed={seed} must be in [0, 2^32)")
+    return seed
+
+
+def _check_bool(value) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).lower()
+    if text in ("true", "1", "on", "yes"):
+        return True
+    if text in ("false", "0", "off", "no"):
+        return False
+    raise SpecError(f"{value!r} is not true/false")
+
+
+def _check_convention(value) -> str:
+    if value not in CONVENTIONS:
+        raise SpecError(f"convention={value!r} (use lecture or pytorch)")
+    return value
+
+
+def check_start(value, problem: str) -> list[float]:
+    prob = get_problem(problem)
+    if isinstance(value, str):
+        value = [v for v in value.split(",") if v.strip()]
+    try:
+        point = [float(v) for v in value]
+    except (TypeError, ValueError):
+        raise SpecError(f"start={value!r} is not a list of numbers") from None
+    if len(point) != prob.dim:
+        raise SpecError(f"start needs {prob.dim} coordinates ({', '.join(prob.param_names)}), "
+                        f"got {len(point)}")
+    if not prob.in_window(point):
+        window = " × ".join(f"[{lo:g}, {hi:g}]" for lo, hi in prob.window)
+        raise SpecError(f"start {tuple(point)} is outside the view window {window}")
+    return point
+
+
+def load_settings(data: dict | str, strict: bool = True, step_cap: int = MAX_PAGE_STEPS
+                  ) -> tuple[dict, list[str]]:
+    """Validated settings + notices. strict: raise SpecError on the first bad value."""
+    if isinstance(data, str):
+        if len(data.encode()) > MAX_SETTINGS_BYTES:
+            raise SpecError(f"settings file is larger than {MAX_SETTINGS_BYTES // 1000} kB")
+        try:
+            data = json.loads(data)
+        except json.JSONDecodeError as err:
+            raise SpecError(f"settings are not valid JSON: {err.msg} (line {err.lineno})") from None
+    if not isinstance(data, dict):
+        raise SpecError("settings must be a JSON object")
+    notices: list[str] = []
+    unknown = sorted(set(data) - set(DEFAULT_SETTINGS))
+    if unknown:
+        if strict:
+            raise SpecError(f"unknown setting {unknown[0]!r}")
+        notices.append(f"ignored unknown setting(s): {', '.join(unknown)}")
+
+    def take(key: str, check: Callable, fallback):
+        if key not in data:
+            return fallback
+        try:
+            return check(data[key])
+        except SpecError as err:
+            if strict:
+                raise SpecError(f"{key}: {err}") from None
+            notices.append(f"{key}: {err} — using the default")
+            return fallback
+
+    problem = take("problem", _check_problem, DEFAULT_SETTINGS["problem"])
+    base = defaults(problem)
+    out = {
+        "problem": problem,
+        "optimizers": take("optimizers", _check_optimizers, base["optimizers"]),
+        "start": take("start", lambda v: check_start(v, problem), base["start"]),
+        "steps": take("steps", lambda v: _check_steps(v, step_cap), base["steps"]),
+        "shuffle": take("shuffle", _check_bool, base["shuffle"]),
+        "seed": take("seed", _check_seed, base["seed"]),
+        "convention": take("convention", _check_convention, base["convention"]),
+        "view": take("view", lambda v: dict(v) if isinstance(v, dict) else _bad_view(v), base["view"]),
+    }
+    return out, notices
+
+
+def _bad_view(value):
+    raise SpecError(f"view={value!r} is not an object")
+
+
+# ----------------------------------------------------------------------------- URL
+def to_query(settings: dict) -> str:
+    """Settings as a URL query string (?problem=…&opt=…&opt=…&start=…)."""
+    pairs = [("problem", settings["problem"])]
+    pairs += [("opt", spec) for spec in settings["optimizers"]]
+    pairs += [("start", ",".join(f"{v:g}" for v in settings["start"])),
+              ("steps", settings["steps"]), ("shuffle", str(settings["shuffle"]).lower()),
+              ("seed", settings["seed"]), ("convention", settings["convention"])]
+    view = settings.get("view") or {}
+    if view:
+        pairs.append(("view", json.dumps(view, separators=(",", ":"))))
+    return "?" + urlencode(pairs)
+
+
+def from_query(query: str) -> tuple[dict, list[str]]:
+    """Lenient: anything missing or bad falls back to its default with a notice."""
+    raw = parse_qs((query or "").lstrip("?"), keep_blank_values=True)
+    data: dict = {}
+    notices: list[str] = []
+    names = {"problem": "problem", "start": "start", "steps": "steps", "shuffle": "shuffle",
+             "seed": "seed", "convention": "convention"}
+    for key, values in raw.items():
+        if key == "opt":
+            data["optimizers"] = values
+        elif key == "view":
+            try:
+                data["view"] = json.loads(values[-1])
+            except json.JSONDecodeError:
+                notices.append("view: not readable — using the default")
+        elif key in names:
+            data[names[key]] = values[-1]
+        else:
+            notices.append(f"ignored unknown link parameter {key!r}")
+    settings, more = load_settings(data, strict=False)
+    return settings, notices + more
+
+
+# ----------------------------------------------------------------------------- running
+def simulate(settings: dict, **kwargs) -> list[Trajectory]:
+    """Run every optimizer of the settings from their start (one engine call each)."""
+    problem = get_problem(settings["problem"])
+    start = np.array([settings["start"]], dtype=float)
+    batching = parse_batching("full", shuffle=settings["shuffle"], seed=settings["seed"])
+    return [run_spec(problem, spec, start, settings["steps"], convention=settings["convention"],
+                     batching=batching, **kwargs) for spec in settings["optimizers"]]
+
+
+__all__ = ["DEFAULT_SETTINGS", "MAX_OPTIMIZERS", "MAX_PAGE_STEPS", "check_start", "defaults",
+           "from_query", "load_settings", "simulate", "to_query", "PROBLEM_IDS"]

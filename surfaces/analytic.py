@@ -1,0 +1,91 @@
+"""Classic analytic test surfaces f(x, y) with hand-written gradients and known minima.
+
+They have no data points, so only full-batch runs make sense on them. `Analytic` takes the function
+and its gradient as plain formulas in x and y (arrays of shape (R,)) and does the batching.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from .base import Array, Problem
+
+
+class Analytic(Problem):
+    def __init__(self, id: str, name: str, f: Callable, df: Callable, *, start, window, minima,
+                 description: str, log_color: bool = True):
+        self.id, self.name, self.description = id, name, description
+        self.f, self.df = f, df
+        self.param_names = ("x", "y")
+        self.start, self.window, self.minima = tuple(start), tuple(window), tuple(minima)
+        self.log_color = log_color
+
+    def loss(self, P: Array) -> Array:
+        return self.f(P[:, 0], P[:, 1])
+
+    def grad(self, P: Array, idx: Array | None = None) -> Array:
+        gx, gy = self.df(P[:, 0], P[:, 1])
+        return np.stack([gx + 0 * P[:, 0], gy + 0 * P[:, 1]], axis=1)
+
+
+def _beale_terms(x, y):
+    return 1.5 - x + x * y, 2.25 - x + x * y**2, 2.625 - x + x * y**3
+
+
+def _beale(x, y):
+    a, b, c = _beale_terms(x, y)
+    return a**2 + b**2 + c**2
+
+
+def _beale_grad(x, y):
+    a, b, c = _beale_terms(x, y)
+    return (2 * a * (y - 1) + 2 * b * (y**2 - 1) + 2 * c * (y**3 - 1),
+            2 * a * x + 4 * b * x * y + 6 * c * x * y**2)
+
+
+TAU = 2 * np.pi
+
+ANALYTIC: tuple[Analytic, ...] = (
+    Analytic("bowl", "Bowl", lambda x, y: 0.5 * (x**2 + y**2), lambda x, y: (x, y),
+             start=(-4.0, 3.0), window=((-5, 5), (-5, 5)), minima=((0.0, 0.0),), log_color=False,
+             description="½(x² + y²): round, the same curvature everywhere; GD goes straight in."),
+    Analytic("ravine", "Ravine", lambda x, y: 0.5 * (0.1 * x**2 + 10 * y**2),
+             lambda x, y: (0.1 * x, 10 * y),
+             start=(-4.5, 1.0), window=((-5, 5), (-2, 2)), minima=((0.0, 0.0),),
+             description="½(0.1x² + 10y²): curvature 100× larger across than along — GD zig-zags."),
+    Analytic("saddle", "Saddle", lambda x, y: x**2 - y**2 + 0.25 * y**4,
+             lambda x, y: (2 * x, -2 * y + y**3),
+             start=(-2.0, 0.01), window=((-2.5, 2.5), (-2.5, 2.5)),
+             minima=((0.0, np.sqrt(2.0)), (0.0, -np.sqrt(2.0))), log_color=False,
+             description="x² − y² + y⁴/4: a saddle at the origin between two minima (0, ±√2)."),
+    Analytic("rosenbrock", "Rosenbrock", lambda x, y: (1 - x) ** 2 + 100 * (y - x**2) ** 2,
+             lambda x, y: (-2 * (1 - x) - 400 * x * (y - x**2), 200 * (y - x**2)),
+             start=(-1.5, 2.0), window=((-2, 2), (-1, 3)), minima=((1.0, 1.0),),
+             description="(1 − x)² + 100(y − x²)²: a curved banana valley, minimum at (1, 1)."),
+    Analytic("beale", "Beale", _beale, _beale_grad,
+             start=(1.0, 1.4), window=((-4.5, 4.5), (-4.5, 4.5)), minima=((3.0, 0.5),),
+             description="Beale's function: flat plateaus and sharp ridges, minimum at (3, ½)."),
+    Analytic("himmelblau", "Himmelblau",
+             lambda x, y: (x**2 + y - 11) ** 2 + (x + y**2 - 7) ** 2,
+             lambda x, y: (4 * x * (x**2 + y - 11) + 2 * (x + y**2 - 7),
+                           2 * (x**2 + y - 11) + 4 * y * (x + y**2 - 7)),
+             start=(0.0, 0.0), window=((-5, 5), (-5, 5)),
+             minima=((3.0, 2.0), (-2.805118, 3.131312), (-3.779310, -3.283186),
+                     (3.584428, -1.848126)),
+             description="(x² + y − 11)² + (x + y² − 7)²: four equal minima — where you end "
+                         "depends on where you start."),
+    Analytic("rastrigin", "Rastrigin",
+             lambda x, y: 20 + x**2 + y**2 - 10 * (np.cos(TAU * x) + np.cos(TAU * y)),
+             lambda x, y: (2 * x + 10 * TAU * np.sin(TAU * x), 2 * y + 10 * TAU * np.sin(TAU * y)),
+             start=(3.2, -2.1), window=((-5.12, 5.12), (-5.12, 5.12)), minima=((0.0, 0.0),),
+             log_color=False,
+             description="A bowl covered in ripples: many local minima, the global one at (0, 0)."),
+    Analytic("plateau", "Plateau", lambda x, y: 1 - np.exp(-(x**2 + 4 * y**2) / 8),
+             lambda x, y: (np.exp(-(x**2 + 4 * y**2) / 8) * x / 4,
+                           np.exp(-(x**2 + 4 * y**2) / 8) * y),
+             start=(5.0, 2.0), window=((-6, 6), (-4, 4)), minima=((0.0, 0.0),), log_color=False,
+             description="1 − exp(−(x² + 4y²)/8): almost flat far out, a well in the middle — "
+                         "small gradients make GD crawl until it reaches the slope."),
+)

@@ -1,0 +1,121 @@
+"""The course's sigmoid neuron f(x) = σ(w·x + b) and its datasets.
+
+Loss (DESIGN.md §3): L = Σ_i ½ (y_i − f(x_i))², summed over the points of the batch;
+gradient ∂L/∂(w, b) = Σ_i (f_i − y_i) f_i (1 − f_i) (x_i, 1).
+
+For full-batch work the points are grouped by identical x (the sparse datasets have ~80 of 100 x
+equal to 0): with n_u points at x_u, Σy and Σy² per group, the loss and gradient need one sigmoid
+per distinct x instead of one per point. The per-point form is used for stochastic and mini-batches.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .base import Array, Problem
+
+DATA = Path(__file__).parent / "data"
+
+
+def sigmoid(z: Array) -> Array:
+    """σ(z) without overflow warnings for large |z|."""
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+
+class SigmoidProblem(Problem):
+    """A sigmoid neuron with Din inputs; params (w1..wDin, b) or (w, b) when Din = 1."""
+
+    def __init__(self, id: str, name: str, X, Y, *, start, window, minima=(), description=""):
+        self.id, self.name, self.description = id, name, description
+        self.X = np.array(X, dtype=float).reshape(len(Y), -1)  # (N, Din)
+        self.Y = np.array(Y, dtype=float)  # (N,)
+        din = self.X.shape[1]
+        self.param_names = ("w", "b") if din == 1 else (*(f"w{i + 1}" for i in range(din)), "b")
+        self.n_points = len(self.Y)
+        self.start, self.window, self.minima = tuple(start), tuple(window), tuple(minima)
+        # groups of identical x for the full-batch fast path
+        self.Xu, inverse = np.unique(self.X, axis=0, return_inverse=True)  # (U, Din)
+        inverse = inverse.ravel()
+        self.count = np.bincount(inverse).astype(float)  # (U,)
+        self.sum_y = np.bincount(inverse, weights=self.Y)  # (U,)
+        self.half_yy = 0.5 * float(np.sum(self.Y**2))
+
+    def predict(self, P: Array, X: Array) -> Array:
+        """f for every run and point: (R, n)."""
+        return sigmoid(P[:, :-1] @ X.T + P[:, -1:])
+
+    def loss(self, P: Array) -> Array:
+        f = self.predict(P, self.Xu)  # (R, U)
+        return self.half_yy + ((0.5 * self.count * f - self.sum_y) * f).sum(axis=1)
+
+    def loss_and_grad(self, P: Array) -> tuple[Array, Array]:
+        f = self.predict(P, self.Xu)  # (R, U)
+        loss = self.half_yy + ((0.5 * self.count * f - self.sum_y) * f).sum(axis=1)
+        delta = (self.count * f - self.sum_y) * f * (1.0 - f)  # (R, U): Σ_group (f − y) f (1 − f)
+        g = np.empty_like(P)
+        g[:, :-1] = delta @ self.Xu
+        g[:, -1] = delta.sum(axis=1)
+        return loss, g
+
+    def grad(self, P: Array, idx: Array | None = None) -> Array:
+        if idx is None:
+            return self.loss_and_grad(P)[1]
+        X, Y = self.X[idx], self.Y[idx]  # (K, Din) or (R, K, Din)
+        if idx.ndim == 1:
+            f = self.predict(P, X)  # (R, K)
+            delta = (f - Y) * f * (1.0 - f)
+            return np.concatenate([delta @ X, delta.sum(axis=1, keepdims=True)], axis=1)
+        f = sigmoid(np.einsum("rd,rkd->rk", P[:, :-1], X) + P[:, -1:])  # (R, K)
+        delta = (f - Y) * f * (1.0 - f)
+        return np.concatenate([np.einsum("rk,rkd->rd", delta, X), delta.sum(axis=1, keepdims=True)],
+                              axis=1)
+
+
+def _csv(name: str) -> Array:
+    return np.loadtxt(DATA / name, delimiter=",", skiprows=1, ndmin=2)
+
+
+def sigmoid_2pt() -> SigmoidProblem:
+    return SigmoidProblem(
+        "sigmoid-2pt", "Sigmoid neuron, two points", [0.5, 2.5], [0.2, 0.9],
+        start=(-2.0, -2.0), window=((-6.0, 6.0), (-6.0, 6.0)),
+        # σ(0.5w + b) = 0.2 and σ(2.5w + b) = 0.9 exactly: w = ln 6, b = ln ¼ − ½ ln 6
+        minima=((float(np.log(6.0)), float(np.log(0.25) - 0.5 * np.log(6.0))),),
+        description="The course's toy: fit σ(wx+b) through (0.5, 0.2) and (2.5, 0.9). "
+                    "From (−2, −2) a long plateau, then a cliff down to the minimum.")
+
+
+def sigmoid_valley() -> SigmoidProblem:
+    data = _csv("sigmoid_valley.csv")
+    return SigmoidProblem(
+        "sigmoid-valley", "Sigmoid neuron, narrow valley", data[:, :-1], data[:, -1],
+        start=VALLEY_START, window=((-6.0, 6.0), (-6.0, 6.0)),
+        description="Points chosen so the error surface is a long, narrow valley: momentum "
+                    "overshoots across it (u-turns) and still wins; NAG damps the u-turns.")
+
+
+def sigmoid_sparse() -> SigmoidProblem:
+    data = _csv("sigmoid_sparse.csv")
+    return SigmoidProblem(
+        "sigmoid-sparse", "Sigmoid neuron, sparse feature", data[:, :-1], data[:, -1],
+        start=SPARSE_START, window=SPARSE_WINDOW,
+        description="100 points, about 80% with x = 0: w rarely gets a gradient, b always does. "
+                    "GD, momentum and NAG move mostly along b; AdaGrad moves w too.")
+
+
+def sigmoid_sparse_4d() -> SigmoidProblem:
+    data = _csv("sigmoid_sparse_4d.csv")
+    return SigmoidProblem(
+        "sigmoid-sparse-4d", "4-input neuron, sparse features", data[:, :-1], data[:, -1],
+        start=SPARSE4D_START, window=((-6.0, 6.0),) * 5,
+        description="The 4-input neuron of the adaptive-learning-rate notes: x1 dense, x2..x4 "
+                    "increasingly sparse. Plots show any 2-D slice through the current point.")
+
+
+# Defaults chosen with surfaces/data/make_data.py (see surfaces/data/README_DATA.md).
+VALLEY_START = (-2.0, 2.0)
+SPARSE_START = (-2.0, -2.0)
+SPARSE_WINDOW = ((-6.0, 6.0), (-6.0, 6.0))
+SPARSE4D_START = (0.0, 0.0, 0.0, 0.0, 0.0)
