@@ -7,7 +7,7 @@ out-of-range value with its default and returns one notice per replacement (shar
 
     {"problem": "sigmoid-2pt",
      "optimizers": ["gd", "momentum:eta=1,gamma=0.9", "adam|schedule=cosine"],
-     "start": [-2.0, -2.0], "steps": 100, "shuffle": false, "seed": 0,
+     "start": [-2.0, -2.0], "starts": 1, "steps": 100, "shuffle": false, "seed": 0,
      "convention": "lecture", "view": {...free-form view options...}}
 """
 
@@ -26,11 +26,13 @@ from surfaces import PROBLEM_IDS, UnknownProblem, get_problem
 MAX_OPTIMIZERS = 12
 MAX_PAGE_STEPS = 5_000  # the page's cap (the CLI allows MAX_STEPS)
 MAX_SETTINGS_BYTES = 64_000
+MAX_PAGE_STARTS = 100
 
 DEFAULT_SETTINGS: dict = {
     "problem": "sigmoid-2pt",
     "optimizers": ["gd:eta=1", "momentum:eta=1,gamma=0.9", "adam:eta=0.1"],
     "start": [-2.0, -2.0],
+    "starts": 1,  # runs per optimizer: the start, then starts − 1 seeded random points in the window
     "steps": 300,
     "shuffle": False,
     "seed": 0,
@@ -73,6 +75,16 @@ def _check_steps(value, cap: int) -> int:
     if not steps.is_integer() or not 0 <= steps <= cap:
         raise SpecError(f"steps={value!r} must be a whole number in [0, {cap}]")
     return int(steps)
+
+
+def _check_starts(value) -> int:
+    try:
+        n = float(value)
+    except (TypeError, ValueError):
+        raise SpecError(f"starts={value!r} is not a number") from None
+    if not n.is_integer() or not 1 <= n <= MAX_PAGE_STARTS:
+        raise SpecError(f"starts={value!r} must be a whole number in [1, {MAX_PAGE_STARTS}]")
+    return int(n)
 
 
 def _check_seed(value) -> int:
@@ -155,6 +167,7 @@ def load_settings(data: dict | str, strict: bool = True, step_cap: int = MAX_PAG
         "problem": problem,
         "optimizers": take("optimizers", _check_optimizers, base["optimizers"]),
         "start": take("start", lambda v: check_start(v, problem), base["start"]),
+        "starts": take("starts", _check_starts, base["starts"]),
         "steps": take("steps", lambda v: _check_steps(v, step_cap), base["steps"]),
         "shuffle": take("shuffle", _check_bool, base["shuffle"]),
         "seed": take("seed", _check_seed, base["seed"]),
@@ -173,9 +186,10 @@ def to_query(settings: dict) -> str:
     """Settings as a URL query string (?problem=…&opt=…&opt=…&start=…)."""
     pairs = [("problem", settings["problem"])]
     pairs += [("opt", spec) for spec in settings["optimizers"]]
-    pairs += [("start", ",".join(f"{v:g}" for v in settings["start"])),
-              ("steps", settings["steps"]), ("shuffle", str(settings["shuffle"]).lower()),
-              ("seed", settings["seed"]), ("convention", settings["convention"])]
+    pairs += [("start", ",".join(f"{v:.12g}" for v in settings["start"])),
+              ("starts", settings["starts"]), ("steps", settings["steps"]),
+              ("shuffle", str(settings["shuffle"]).lower()), ("seed", settings["seed"]),
+              ("convention", settings["convention"])]
     view = settings.get("view") or {}
     if view:
         pairs.append(("view", json.dumps(view, separators=(",", ":"))))
@@ -187,7 +201,7 @@ def from_query(query: str) -> tuple[dict, list[str]]:
     raw = parse_qs((query or "").lstrip("?"), keep_blank_values=True)
     data: dict = {}
     notices: list[str] = []
-    names = {"problem": "problem", "start": "start", "steps": "steps", "shuffle": "shuffle",
+    names = {"problem": "problem", "start": "start", "starts": "starts", "steps": "steps", "shuffle": "shuffle",
              "seed": "seed", "convention": "convention"}
     for key, values in raw.items():
         if key == "opt":
@@ -206,14 +220,24 @@ def from_query(query: str) -> tuple[dict, list[str]]:
 
 
 # ----------------------------------------------------------------------------- running
-def simulate(settings: dict, **kwargs) -> list[Trajectory]:
-    """Run every optimizer of the settings from their start (one engine call each)."""
+def start_points(settings: dict) -> np.ndarray:
+    """(R, D): the start, then starts − 1 seeded random points inside the view window."""
     problem = get_problem(settings["problem"])
     start = np.array([settings["start"]], dtype=float)
+    extra = settings.get("starts", 1) - 1
+    if extra > 0:
+        start = np.vstack([start, problem.random_starts(extra, seed=settings["seed"])])
+    return start
+
+
+def simulate(settings: dict, **kwargs) -> list[Trajectory]:
+    """Run every optimizer of the settings from their start(s) (one engine call each)."""
+    problem = get_problem(settings["problem"])
+    start = start_points(settings)
     batching = parse_batching("full", shuffle=settings["shuffle"], seed=settings["seed"])
     return [run_spec(problem, spec, start, settings["steps"], convention=settings["convention"],
                      batching=batching, **kwargs) for spec in settings["optimizers"]]
 
 
-__all__ = ["DEFAULT_SETTINGS", "MAX_OPTIMIZERS", "MAX_PAGE_STEPS", "check_start", "defaults",
-           "from_query", "load_settings", "simulate", "to_query", "PROBLEM_IDS"]
+__all__ = ["DEFAULT_SETTINGS", "MAX_OPTIMIZERS", "MAX_PAGE_STARTS", "MAX_PAGE_STEPS", "PROBLEM_IDS",
+           "check_start", "defaults", "from_query", "load_settings", "simulate", "start_points", "to_query"]

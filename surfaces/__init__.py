@@ -7,6 +7,7 @@ from functools import cache
 
 from .analytic import ANALYTIC, Analytic
 from .base import Problem
+from .online import ReddiProblem
 from .sigmoid import SigmoidProblem, sigmoid, sigmoid_2pt, sigmoid_sparse, sigmoid_sparse_4d, sigmoid_valley
 
 _FACTORIES: dict[str, Callable[[], Problem]] = {
@@ -15,6 +16,7 @@ _FACTORIES: dict[str, Callable[[], Problem]] = {
     "sigmoid-sparse": sigmoid_sparse,
     "sigmoid-sparse-4d": sigmoid_sparse_4d,
     **{a.id: (lambda a=a: a) for a in ANALYTIC},
+    "reddi": ReddiProblem,
 }
 PROBLEM_IDS: tuple[str, ...] = tuple(_FACTORIES)
 
@@ -32,6 +34,6 @@ def get_problem(name: str) -> Problem:
         raise UnknownProblem(f"unknown problem {name!r} (known: {', '.join(PROBLEM_IDS)})") from None
 
 
-__all__ = ["ANALYTIC", "PROBLEM_IDS", "Analytic", "Problem", "SigmoidProblem", "UnknownProblem",
+__all__ = ["ANALYTIC", "PROBLEM_IDS", "Analytic", "Problem", "ReddiProblem", "SigmoidProblem", "UnknownProblem",
            "get_problem", "sigmoid", "sigmoid_2pt", "sigmoid_sparse", "sigmoid_sparse_4d",
            "sigmoid_valley"]

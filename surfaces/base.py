@@ -66,6 +66,15 @@ class Problem:
             Z = self.loss(P).reshape(X.shape)
         return xs, ys, Z
 
+    def curve(self, n: int = 201, dim: int = 0, base=None) -> tuple[Array, Array]:
+        """Loss along one parameter (others at `base`): for 1-parameter problems and slices."""
+        base = np.array(self.start if base is None else base, dtype=float)
+        xs = np.linspace(*self.window[dim], n)
+        P = np.repeat(base[None, :], n, axis=0)
+        P[:, dim] = xs
+        with np.errstate(all="ignore"):
+            return xs, self.loss(P)
+
     def describe(self) -> dict:
         return {"id": self.id, "name": self.name, "description": self.description,
                 "params": list(self.param_names), "n_points": self.n_points,
