@@ -48,7 +48,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 # ----------------------------------------------------------------------------- parsing
-def build_parser(presets: Sequence[str] = ()) -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="app.py", description="Descent Lab: loss surfaces and optimizers.")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
@@ -73,6 +73,19 @@ def build_parser(presets: Sequence[str] = ()) -> argparse.ArgumentParser:
     runner.add_argument("--convention", default="lecture", help="lecture | pytorch")
     runner.add_argument("--csv", metavar="FILE", help="write rows to FILE ('-' for stdout)")
     runner.add_argument("--summary", action="store_true", help="one row per run instead of per step")
+
+    exporter = sub.add_parser("export", help="render a preset or a saved view to a file")
+    exporter.add_argument("--preset", help="a scenario id from `list` (or 'default')")
+    exporter.add_argument("--settings", metavar="FILE.json", help="settings saved from the page")
+    exporter.add_argument("--format", required=True, help="png | svg | html | csv | json | gif")
+    exporter.add_argument("-o", "--output", required=True, metavar="FILE", help="output file ('-' for stdout)")
+    exporter.add_argument("--plot", default="contour", help="contour | surface | loss (png, svg)")
+    exporter.add_argument("--width", default="900", help="pixels (CSS px), 200..4000")
+    exporter.add_argument("--height", default="760", help="pixels (CSS px), 200..4000")
+    exporter.add_argument("--scale", default="2", help="PNG pixel density, 0.5..8 (2 = 2× width)")
+    exporter.add_argument("--frames", default="60", help="GIF / HTML frames, 2..300")
+    exporter.add_argument("--theme", default="white", help="white | contrast")
+    exporter.add_argument("--title", help="figure title (default: the preset's title)")
     return parser
 
 
@@ -183,6 +196,49 @@ def _print_summary(frame: pd.DataFrame) -> None:
         print(frame.to_string(index=False, float_format=lambda v: f"{v:.6g}"))
 
 
+# ----------------------------------------------------------------------------- export
+EXPORT_FORMATS = ("png", "svg", "html", "csv", "json", "gif")
+
+
+def export_command(args) -> None:
+    """Resolve the view (preset or settings file), check every option, render, write atomically."""
+    from scenarios.presets import get_scenario
+    from scenarios.settings import defaults, load_settings
+
+    fmt = args.format.lower()
+    if fmt not in EXPORT_FORMATS:
+        raise SpecError(f"unknown format {args.format!r} (use {', '.join(EXPORT_FORMATS)})")
+    if bool(args.preset) == bool(args.settings):
+        raise SpecError("give exactly one of --preset NAME or --settings FILE.json")
+    title = args.title
+    if args.preset:
+        if args.preset == "default":
+            settings = defaults()
+        else:
+            scenario = get_scenario(args.preset)
+            settings, title = scenario.full_settings(), title or scenario.title
+    else:
+        try:
+            text = Path(args.settings).read_text()
+        except OSError as err:
+            raise SpecError(f"cannot read settings file {args.settings!r}: {err.strerror}") from None
+        settings, _ = load_settings(text, strict=True, step_cap=MAX_STEPS)
+    if args.plot not in ("contour", "surface", "loss"):
+        raise SpecError(f"unknown plot {args.plot!r} (use contour, surface or loss)")
+    if args.theme not in ("white", "contrast"):
+        raise SpecError(f"unknown theme {args.theme!r} (use white or contrast)")
+    scale = parse_number(args.scale, "--scale")
+    if not 0.5 <= scale <= 8:
+        raise SpecError(f"--scale={args.scale} must be in [0.5, 8]")
+    from layouts.export import ExportOptions, export_bytes
+
+    options = ExportOptions(plot=args.plot, width=_int(args.width, "--width", 200, 4000),
+                            height=_int(args.height, "--height", 200, 4000), scale=scale, theme=args.theme,
+                            frames=_int(args.frames, "--frames", 2, 300), title=title)
+    with atomic_output(args.output, "wb") as handle:  # checks the path before the slow render
+        handle.write(export_bytes(settings, fmt, options))
+
+
 # ----------------------------------------------------------------------------- list
 def catalogue(presets: Sequence[dict] = ()) -> dict:
     return {
@@ -214,12 +270,8 @@ def _print_catalogue(cat: dict) -> None:
 
 
 # ----------------------------------------------------------------------------- main
-def main(argv: Sequence[str] | None = None, *, serve: Callable | None = None,
-         presets: Sequence[dict] = (), export: Callable | None = None,
-         add_export: Callable | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, serve: Callable | None = None) -> int:
     parser = build_parser()
-    if add_export is not None:
-        add_export(parser)
     try:
         args = parser.parse_args(argv)
         if args.command in (None, "serve"):
@@ -228,7 +280,9 @@ def main(argv: Sequence[str] | None = None, *, serve: Callable | None = None,
             serve(host=args.host, port=args.port, debug=args.debug)
             return 0
         if args.command == "list":
-            cat = catalogue(presets)
+            from scenarios.presets import SCENARIOS
+
+            cat = catalogue([s.as_dict() for s in SCENARIOS])
             if args.json:
                 print(json.dumps(cat, indent=1, default=float))
             else:
@@ -243,8 +297,8 @@ def main(argv: Sequence[str] | None = None, *, serve: Callable | None = None,
             with atomic_output(args.csv) as handle:
                 frame.to_csv(handle, index=False, float_format="%.17g")
             return 0
-        if args.command == "export" and export is not None:
-            export(args)
+        if args.command == "export":
+            export_command(args)
             return 0
         raise UsageError(f"app.py: unknown command {args.command!r}")
     except (UsageError, SpecError) as err:

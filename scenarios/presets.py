@@ -1,0 +1,336 @@
+"""The course's demos as scenarios: declarative presets, one entry each.
+
+A scenario is data: the settings it loads (problem, optimizers with their hyperparameters, schedule
+and batch mode, start, steps, view), a short explanation in our own words with the update equations
+(MathJax), and "what to notice". tests/test_scenarios.py checks each claim numerically, so a scenario
+can never silently stop showing what it says. Adding a scenario = adding one `Scenario(...)` below.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+from .settings import defaults, load_settings
+
+GROUPS = ("Basics", "Momentum", "Stochastic", "Learning rates", "Adaptive methods", "Choosing")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    id: str
+    title: str
+    group: str
+    settings: dict  # merged over the problem's defaults
+    explanation: str  # Markdown; $$…$$ and $…$ render with MathJax
+    notice: str  # what to notice
+    source: str = ""  # where in the course material
+    view: dict = field(default_factory=dict)  # merged into settings["view"]
+
+    def full_settings(self) -> dict:
+        base = defaults(self.settings.get("problem"))
+        merged = {**base, **copy.deepcopy(self.settings)}
+        merged["view"] = {**base["view"], **self.view, **merged.get("view", {})}
+        settings, _ = load_settings(merged, strict=True)
+        return settings
+
+    def as_dict(self) -> dict:
+        return {"id": self.id, "title": self.title, "group": self.group, "source": self.source}
+
+
+GD_EQ = r"$$\theta_{t+1} = \theta_t - \eta\,\nabla L(\theta_t)$$"
+MOMENTUM_EQ = r"$$v_t = \gamma\, v_{t-1} + \eta\,\nabla L(\theta_t), \qquad \theta_{t+1} = \theta_t - v_t$$"
+NAG_EQ = (r"$$\theta_{look} = \theta_t - \gamma v_{t-1},\quad v_t = \gamma v_{t-1} + \eta\,\nabla L(\theta_{look}),"
+          r"\quad \theta_{t+1} = \theta_t - v_t$$")
+ADAGRAD_EQ = r"$$v_t = v_{t-1} + g_t^2, \qquad \theta_{t+1} = \theta_t - \frac{\eta}{\sqrt{v_t + \epsilon}}\, g_t$$"
+RMSPROP_EQ = (r"$$v_t = \beta v_{t-1} + (1-\beta) g_t^2, \qquad "
+              r"\theta_{t+1} = \theta_t - \frac{\eta}{\sqrt{v_t + \epsilon}}\, g_t$$")
+ADAM_EQ = (r"$$m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t,\quad v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2$$"
+           r"$$\hat m_t = \frac{m_t}{1-\beta_1^t},\quad \hat v_t = \frac{v_t}{1-\beta_2^t},\quad "
+           r"\theta_{t+1} = \theta_t - \frac{\eta\,\hat m_t}{\sqrt{\hat v_t + \epsilon}}$$")
+SIGMOID_LOSS = (r"$$f(x) = \sigma(wx + b) = \frac{1}{1 + e^{-(wx+b)}}, \qquad "
+                r"L(w, b) = \sum_i \tfrac12\,(y_i - f(x_i))^2$$")
+
+SPARSE = {"problem": "sigmoid-sparse", "start": [-2.0, -2.0]}
+VALLEY = {"problem": "sigmoid-valley"}
+
+SCENARIOS: tuple[Scenario, ...] = (
+    # ------------------------------------------------------------------ basics
+    Scenario(
+        "guess-parameters", "Guess the parameters", "Basics",
+        {"problem": "sigmoid-2pt", "optimizers": ["gd:eta=1"], "steps": 0, "start": [0.5, 0.0]},
+        "Two points, $(0.5, 0.2)$ and $(2.5, 0.9)$, and a neuron with two knobs, $w$ and $b$. "
+        "Type a guess and see how far the sigmoid passes from the points; the loss adds up the "
+        "squared misses." + SIGMOID_LOSS,
+        "Each row of the course's guess table is a little better than the last — but guessing gives "
+        "no hint which way to turn the knobs. That is what the gradient will give us.",
+        "slides 001: Learning parameters — guess work", view={"mode": "guess", "panels": ["fit"]}),
+    Scenario(
+        "error-surface", "The error surface and gradient descent", "Basics",
+        {"problem": "sigmoid-2pt", "optimizers": ["gd:eta=1"], "steps": 400, "start": [-2.0, -2.0]},
+        "Plot the loss for every $(w, b)$ in $[-6, 6]^2$ and the guessing game becomes a walk on a "
+        "landscape. Gradient descent takes a step against the slope:" + GD_EQ,
+        "From (−2, −2) the surface is almost flat: for the first hundred or so steps the loss barely "
+        "moves. Then the path reaches the cliff and drops to the minimum in a few dozen steps.",
+        "slides 001: gradient descent on the error surface", view={"panels": ["loss"]}),
+    Scenario(
+        "contour-quiz", "Reading contours: guess the 3-D surface", "Basics",
+        {"problem": "himmelblau", "optimizers": ["gd:eta=0.01"], "steps": 0},
+        "A contour line joins points of equal loss — horizontal slices of the surface seen from "
+        "above. Where lines crowd together the surface is steep; where they spread out it is flat.",
+        "Pick the 3-D surface that matches the contour map, then reveal. Check the spacing: dense "
+        "lines where the gradient is large, sparse lines on the flat parts.",
+        "slides 001: contours — guess the 3d surface",
+        view={"mode": "quiz", "quiz": {"answer": "himmelblau",
+                                       "choices": ["bowl", "himmelblau", "saddle", "rosenbrock"]}}),
+    # ------------------------------------------------------------------ momentum
+    Scenario(
+        "gd-vs-momentum", "Momentum escapes the plateau", "Momentum",
+        {"problem": "sigmoid-2pt", "optimizers": ["gd:eta=1", "momentum:eta=1,gamma=0.9"], "steps": 200},
+        "On a gentle slope the gradient is tiny, so gradient descent crawls. Momentum keeps a "
+        "running sum of past updates, so repeated small pushes in the same direction add up:"
+        + MOMENTUM_EQ,
+        "Momentum leaves the plateau and reaches the minimum many steps before plain GD.",
+        "slides 001: momentum based gradient descent"),
+    Scenario(
+        "momentum-valley", "The momentum valley: u-turns, and it still wins", "Momentum",
+        {**VALLEY, "optimizers": ["gd:eta=1", "momentum:eta=1,gamma=0.9"], "steps": 100},
+        "These points make a long, narrow valley. Momentum builds up speed along it, overshoots "
+        "across the valley floor, turns round, overshoots again…" + MOMENTUM_EQ,
+        "After 100 steps momentum is at a loss below 1e-4 despite its u-turns, while gradient "
+        "descent is still above 0.1 — the course's slide shows 0.00001 against 0.36.",
+        "slides 001: momentum — oscillations in the minima valley", view={"panels": ["loss"]}),
+    Scenario(
+        "nag-vs-momentum", "NAG: look before you leap", "Momentum",
+        {**VALLEY, "optimizers": ["momentum:eta=1,gamma=0.9", "nag:eta=1,gamma=0.9"], "steps": 100},
+        "Momentum will move by at least $\\gamma v_{t-1}$ anyway, so Nesterov's method measures the "
+        "gradient there — at the look-ahead point — and corrects course before it overshoots:"
+        + NAG_EQ,
+        "NAG's look-ahead points (drawn hollow) see the far wall of the valley coming: its "
+        "oscillations are smaller and it makes fewer u-turns than momentum.",
+        "slides 001: Nesterov accelerated gradient descent", view={"lookahead": True}),
+    # ------------------------------------------------------------------ stochastic
+    Scenario(
+        "stochastic-vs-full", "Stochastic vs full-batch gradient descent", "Stochastic",
+        {**SPARSE, "optimizers": ["gd:eta=0.02", "gd:eta=0.02|batch=stochastic",
+                                  "gd:eta=0.02|batch=minibatch:10"], "steps": 300},
+        "Full batch sums the gradient over all N points before one update; stochastic GD updates "
+        "after every single point, mini-batch after every B points. One epoch is one pass over the "
+        "data: 1, N and N/B updates respectively.",
+        "The stochastic path is noisy and its loss sometimes goes up — each point pulls the "
+        "parameters its own way — while full-batch GD's loss only goes down. Count the epochs: the "
+        "stochastic run has done 3 epochs in 300 updates, the full-batch one 300.",
+        "slides 001: stochastic and mini-batch gradient descent", view={"panels": ["loss"], "x_axis": "epoch"}),
+    Scenario(
+        "minibatch-size", "Mini-batches: more points, less noise", "Stochastic",
+        {**SPARSE, "optimizers": ["gd:eta=0.02|batch=minibatch:2", "gd:eta=0.02|batch=minibatch:10",
+                                  "gd:eta=0.02|batch=minibatch:50"], "steps": 300},
+        "A mini-batch gradient is an estimate of the full gradient from B points — like estimating "
+        "P(heads) from B coin tosses instead of one. The larger B, the better the estimate.",
+        "With B = 2 the loss curve is jagged; with B = 10 less so; with B = 50 it is almost smooth.",
+        "slides 001: mini-batch gradient descent, k = 2", view={"panels": ["loss"]}),
+    Scenario(
+        "stochastic-momentum-nag", "Stochastic momentum and NAG", "Stochastic",
+        {**SPARSE, "optimizers": ["gd:eta=0.02|batch=stochastic", "momentum:eta=0.02,gamma=0.9|batch=stochastic",
+                                  "nag:eta=0.02,gamma=0.9|batch=stochastic"], "steps": 200},
+        "Momentum and NAG work with any gradient estimate, including one point at a time.",
+        "Both still oscillate, but after the same number of updates they are far ahead of plain "
+        "stochastic GD, and NAG's u-turns are shorter than momentum's.",
+        "slides 001: stochastic momentum and NAG", view={"panels": ["loss"]}),
+    # ------------------------------------------------------------------ learning rates
+    Scenario(
+        "too-large-eta", "Too large a learning rate", "Learning rates",
+        {"problem": "sigmoid-2pt", "optimizers": ["gd:eta=1", "gd:eta=10"], "steps": 200},
+        "Why not escape the plateau with a big $\\eta$? Because $\\eta$ multiplies every gradient, "
+        "the small ones on the plateau and the large ones on the cliff alike." + GD_EQ,
+        "With η = 10 the path leaves the plateau quickly, then overshoots the valley and bounces "
+        "from wall to wall: its loss goes up and down instead of settling.",
+        "slides 001: tips for adjusting the learning rate", view={"panels": ["loss"]}),
+    Scenario(
+        "diverging-eta", "…and a larger one diverges", "Learning rates",
+        {"problem": "bowl", "optimizers": ["gd:eta=0.5", "gd:eta=1.9", "gd:eta=2.1"], "steps": 60},
+        "On the bowl $L = \\tfrac12(x^2 + y^2)$ a GD step multiplies the distance to the minimum by "
+        "$1 - \\eta$. Below $\\eta = 1$ it shrinks smoothly; between 1 and 2 it flips sign each step "
+        "but still shrinks; above 2 it grows.",
+        "η = 1.9 zig-zags into the minimum; η = 2.1 zig-zags out and is stopped with a "
+        "'diverged' marker once its loss passes 1e6 — never clipped to look finite.",
+        "slides 001: learning rate too large"),
+    Scenario(
+        "finding-eta", "Finding a learning rate: a log grid, then a finer one", "Learning rates",
+        {**SPARSE, "optimizers": ["gd:eta=0.0001", "gd:eta=0.001", "gd:eta=0.01", "gd:eta=0.1", "gd:eta=1",
+                                  "gd:eta=0.005", "gd:eta=0.02", "gd:eta=0.03"], "steps": 5},
+        "Run a few epochs with η = 0.0001, 0.001, 0.01, 0.1, 1.0, pick the best, then try values "
+        "around it. A heuristic, not a law — but it finds a good η in a handful of short runs.",
+        "The comparison table ranks the runs after 5 epochs: one decade wins on the coarse grid and "
+        "a neighbour on the finer grid around it does at least as well.",
+        "slides 001: tips for the initial learning rate", view={"panels": ["loss"]}),
+    Scenario(
+        "step-decay", "Step decay and halve-on-increase", "Learning rates",
+        {**SPARSE, "optimizers": ["gd:eta=0.05|batch=stochastic",
+                                  "gd:eta=0.05|batch=stochastic|schedule=step:drop=0.5,every=5",
+                                  "gd:eta=0.05|batch=stochastic|schedule=halve-on-increase"],
+         "steps": 2000},
+        "Annealing: start with a large η to travel fast, shrink it to settle. Step decay halves η "
+        "every 5 epochs; halve-on-increase halves it only after an epoch that made the loss worse.",
+        "η (lower panel) halves every 500 updates (5 epochs of 100 points) for step decay, and only "
+        "at bad epochs for halve-on-increase; the annealed runs jitter less at the end.",
+        "slides 001: tips for annealing the learning rate", view={"panels": ["loss", "eta"]}),
+    Scenario(
+        "exp-and-1t-decay", "Exponential and 1/t decay", "Learning rates",
+        {**SPARSE, "optimizers": ["gd:eta=0.05|batch=stochastic",
+                                  "gd:eta=0.05|batch=stochastic|schedule=exponential:k=0.002",
+                                  "gd:eta=0.05|batch=stochastic|schedule=inverse-time:k=0.01"],
+         "steps": 1000},
+        r"$$\eta_t = \eta_0 e^{-kt} \qquad\qquad \eta_t = \frac{\eta_0}{1 + kt}$$"
+        "Two smooth ways to shrink η: exponential decay forgets η₀ fast, 1/t decay slowly.",
+        "η follows the two formulas exactly; with the decaying rates the noisy stochastic loss "
+        "settles instead of jittering at the constant-η level.",
+        "slides 001: exponential and 1/t decay", view={"panels": ["loss", "eta"]}),
+    Scenario(
+        "sutskever-momentum", "The momentum schedule of Sutskever et al.", "Learning rates",
+        {"problem": "sigmoid-2pt", "optimizers": ["momentum:eta=1,gamma=0.9",
+                                                  "momentum:eta=1,gamma=0.99,gamma_schedule=sutskever"],
+         "steps": 1000},
+        r"$$\gamma_t = \min\left(1 - 2^{-1-\log_2(\lfloor t/250 \rfloor + 1)},\ \gamma_{max}\right)$$"
+        "Start with little momentum and raise it in stages: γ = 0.5 for the first 250 updates, "
+        "0.75 until 500, 0.875 until 1000, …, never above γ_max.",
+        "γ steps up every 250 updates (0.5, 0.75, 0.8333…): the scheduled run starts cautiously "
+        "and speeds up later.",
+        "slides 001: tips for momentum"),
+    # ------------------------------------------------------------------ adaptive methods
+    Scenario(
+        "sparse-features", "Sparse features: who moves w?", "Adaptive methods",
+        {**SPARSE, "optimizers": ["gd:eta=0.02", "momentum:eta=0.02,gamma=0.9", "nag:eta=0.02,gamma=0.9",
+                                  "adagrad:eta=0.1"], "steps": 60},
+        "80 of the 100 points have x = 0, so $\\partial L/\\partial w = \\sum (f-y) f (1-f)\\, x$ "
+        "gets almost nothing, while $\\partial L/\\partial b$ gets a term from every point. "
+        "AdaGrad divides each parameter's step by the root of its own squared-gradient history:"
+        + ADAGRAD_EQ,
+        "GD, momentum and NAG first travel almost straight along b. AdaGrad gives the rarely "
+        "updated w a large effective learning rate and moves it much further.",
+        "slides 001: AdaGrad; notes 000", view={"panels": ["params", "lr"]}),
+    Scenario(
+        "adagrad-stalls", "AdaGrad stalls near the minimum", "Adaptive methods",
+        {**SPARSE, "optimizers": ["adagrad:eta=0.1"], "steps": 1000},
+        "AdaGrad's denominator only grows. The frequently updated parameter b collects squared "
+        "gradients fastest, so its effective learning rate $\\eta/\\sqrt{v_b+\\epsilon}$ decays fastest.",
+        "The effective learning rate of b (lower panel) falls far below that of w and the path "
+        "creeps in the b direction near the end.",
+        "slides 001: AdaGrad's flip side", view={"panels": ["loss", "lr"]}),
+    Scenario(
+        "rmsprop-vs-adagrad", "RMSProp keeps moving where AdaGrad stalls", "Adaptive methods",
+        {**SPARSE, "optimizers": ["adagrad:eta=0.1", "rmsprop:eta=0.1,beta=0.9",
+                                  "rmsprop:eta=0.01,beta=0.9", "rmsprop:eta=0.5,beta=0.9"], "steps": 1000},
+        "RMSProp replaces AdaGrad's growing sum by a decaying average, so old gradients are "
+        "forgotten and the denominator stops growing:" + RMSPROP_EQ,
+        "RMSProp (β = 0.9, η = 0.1) gets lower than AdaGrad; changing η₀ changes its path a lot "
+        "(0.01 crawls, 0.5 rattles) — RMSProp is still sensitive to η₀.",
+        "slides 001: RMSProp; notes 003", view={"panels": ["loss", "lr"]}),
+    Scenario(
+        "adadelta", "AdaDelta: no learning rate to tune", "Adaptive methods",
+        {"problem": "sigmoid-2pt", "optimizers": ["adadelta:eta=1,beta=0.95"], "steps": 1500, "start": [-2.0, -2.0]},
+        r"$$\Delta\theta_t = -\frac{\sqrt{u_{t-1} + \epsilon}}{\sqrt{v_t + \epsilon}}\, g_t,\quad "
+        r"u_t = \beta u_{t-1} + (1-\beta)\Delta\theta_t^2$$"
+        "AdaDelta replaces η by the RMS of its own past updates. The ratio has the units of θ, "
+        "so the step does not depend on the scale of the loss.",
+        "The first step has size √(ε/(1−β)) whatever the gradient's size; the steps then grow as the "
+        "history of updates builds up.",
+        "notes 003: AdaDelta", view={"panels": ["loss", "lr"]}),
+    Scenario(
+        "adam-bias-correction", "Adam with and without bias correction", "Adaptive methods",
+        {"problem": "sigmoid-2pt", "optimizers": ["adam:eta=0.1", "adam:eta=0.1,bias_correction=off"],
+         "steps": 200},
+        ADAM_EQ + "Without the correction the first averages are biased towards 0: "
+        "$m_1 = (1-\\beta_1)g_1$ and $v_1 = (1-\\beta_2)g_1^2$.",
+        "The corrected first step has size η (m̂₁/√v̂₁ = ±1); the uncorrected one η·(1−β₁)/√(1−β₂) "
+        "≈ 3.16 η — the two paths part at the very first step.",
+        "slides 001: Adam; why bias correction", view={"panels": ["params", "state"]}),
+    Scenario(
+        "why-bias-correction", "Why bias correction: E[m̂] = E[g]", "Adaptive methods",
+        {"problem": "sigmoid-2pt", "optimizers": ["adam:eta=0.0001"], "steps": 60},
+        r"$$m_t = (1-\beta)\sum_{i=1}^t \beta^{t-i} g_i \;\Rightarrow\; E[m_t] = (1-\beta^t)\,E[g]$$"
+        "With a tiny η the point barely moves, so the gradient stream is nearly constant: "
+        "a clean test of the running average.",
+        "m creeps up as (1 − 0.9ᵗ)·g while m̂ = m/(1 − 0.9ᵗ) equals g from the first step.",
+        "slides 001: explanation for why we need bias correction", view={"panels": ["state"]}),
+    Scenario(
+        "adamax-vs-adam", "AdaMax: the L∞ norm keeps the step steady", "Adaptive methods",
+        {**SPARSE, "optimizers": ["adam:eta=0.05|batch=stochastic", "adamax:eta=0.05|batch=stochastic"],
+         "steps": 300},
+        r"$$u_t = \max(\beta_2 u_{t-1},\ |g_t|), \qquad "
+        r"\theta_{t+1} = \theta_t - \frac{\eta}{1-\beta_1^t}\,\frac{m_t}{u_t}$$"
+        "With stochastic batches on sparse data, w's gradient is large for a point with x ≠ 0 and "
+        "exactly 0 for the others. Adam's $v$ swings with it; AdaMax's max-norm $u$ only decays "
+        "slowly between large gradients.",
+        "The effective learning rate of w jumps around for Adam and stays steady for AdaMax.",
+        "notes 003: Lp norms and AdaMax", view={"panels": ["lr"]}),
+    Scenario(
+        "nadam", "NAdam vs Adam vs NAG", "Adaptive methods",
+        {**VALLEY, "optimizers": ["nag:eta=1,gamma=0.9", "adam:eta=0.1", "nadam:eta=0.1"], "steps": 200},
+        r"$$\theta_{t+1} = \theta_t - \frac{\eta}{\sqrt{\hat v_t + \epsilon}}\left(\frac{\beta_1 m_t}{1-\beta_1^{t+1}}"
+        r" + \frac{(1-\beta_1) g_t}{1-\beta_1^t}\right)$$"
+        "NAdam puts Nesterov's look-ahead into Adam: instead of the current momentum it uses the "
+        "momentum one step ahead.",
+        "NAdam takes the same route as Adam but damps its overshoot across the valley and gets "
+        "to a low loss sooner.",
+        "notes 003: NAdam", view={"panels": ["loss"]}),
+    Scenario(
+        "adam-may-not-converge", "Adam may not converge (Reddi et al. 2018)", "Adaptive methods",
+        {"problem": "reddi", "optimizers": ["adam:eta=0.5,beta1=0,beta2=0.1|batch=stochastic|schedule=warmup:steps=1",
+                                            "amsgrad:eta=0.5,beta1=0,beta2=0.1|batch=stochastic|schedule=warmup:steps=1"],
+         "steps": 3000, "start": [0.0]},
+        "Online losses $f_t(x) = 3x$ every third round and $-x$ otherwise, $x \\in [-1, 1]$: "
+        "the best fixed point is $x = -1$. With $\\beta_1 = 0$, $\\beta_2 = 1/(1+C^2) = 0.1$ and "
+        "$\\eta_t = 0.5/\\sqrt{t+1}$, Adam forgets the rare large gradient within a step while "
+        "the frequent small ones keep pushing. AMSGrad keeps the maximum of $v$:"
+        r"$$v^{max}_t = \max(v^{max}_{t-1}, v_t)$$",
+        "Adam's x goes to +1 — the worst point — and stays; AMSGrad's goes to −1.",
+        "slides 001: 'some recent work suggests a problem with Adam'", view={"panels": ["params"]}),
+    Scenario(
+        "sparse-4d", "The 4-input neuron: one learning rate per weight", "Adaptive methods",
+        {"problem": "sigmoid-sparse-4d", "optimizers": ["gd:eta=0.02", "adagrad:eta=0.1"], "steps": 200},
+        "With four inputs the gradient for weight $w^j$ is $\\sum (f-y) f (1-f)\\, x^j$: a feature "
+        "that is usually 0 gives its weight few updates. AdaGrad keeps one accumulator per weight.",
+        "AdaGrad's effective learning rates are largest for the sparsest features (x4, x3) and "
+        "smallest for the dense x1 and for b.",
+        "notes 000; slides 001: adaptive learning rate", view={"panels": ["lr", "params"], "dims": [0, 4]}),
+    Scenario(
+        "cyclic-schedules", "Cyclic, cosine, warm restarts and warm-up, side by side", "Learning rates",
+        {"problem": "sigmoid-2pt", "optimizers": ["gd:eta=0.5|schedule=triangular:eta_max=4,step_size=50",
+                                                  "gd:eta=4|schedule=cosine:eta_min=0",
+                                                  "gd:eta=4|schedule=warm-restarts:t0=100,t_mult=2,eta_min=0",
+                                                  "gd:eta=4|schedule=warmup:steps=100"], "steps": 400},
+        "Schedules from the notes: a triangle between η₀ and η_max, half a cosine down to η_min, "
+        "cosines that restart, and a linear warm-up followed by 1/√t decay.",
+        "Each η curve follows its formula: the triangle peaks every 100 steps, the restarts come "
+        "at 100 and 300, the warm-up peaks at step 100.",
+        "notes 003: learning rate schedules", view={"mode": "side-by-side", "panels": ["eta"]}),
+    # ------------------------------------------------------------------ choosing
+    Scenario(
+        "which-optimizer", "Which optimizer? Adam vs SGD + momentum with annealing", "Choosing",
+        {"problem": "sigmoid-2pt", "optimizers": ["adam:eta=0.1", "momentum:eta=1,gamma=0.9|schedule=cosine:eta_min=0",
+                                                  "nag:eta=1,gamma=0.9|schedule=cosine:eta_min=0"], "steps": 300},
+        "Adam with its defaults is the common first choice; many papers also report SGD with "
+        "(Nesterov) momentum and a simple annealing schedule doing as well.",
+        "All three reach the minimum; on this toy the tuned momentum runs get there first.",
+        "slides 001: million dollar question", view={"panels": ["loss"]}),
+    Scenario(
+        "global-minimum", "Looking for the global minimum: many starts", "Choosing",
+        {"problem": "himmelblau", "optimizers": ["gd:eta=0.01"], "starts": 40, "steps": 300, "start": [0.0, 0.0]},
+        "Gradient descent finds the minimum of the valley it starts in. A simple answer to the "
+        "forum question: start from many points and keep the best end point.",
+        "The 40 starts end in all four of Himmelblau's minima (all with loss 0) — where you end "
+        "depends only on where you start.",
+        "forum thread 002: techniques that search for a global minimum"),
+)
+
+SCENARIO_BY_ID: dict[str, Scenario] = {s.id: s for s in SCENARIOS}
+
+
+def get_scenario(name: str) -> Scenario:
+    from optimizers import SpecError
+
+    try:
+        return SCENARIO_BY_ID[name]
+    except KeyError:
+        raise SpecError(f"unknown preset {name!r} (known: {', '.join(SCENARIO_BY_ID)})") from None
