@@ -20,10 +20,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from course_loops import LOOPS, do_adam  # noqa: E402
+from course_loops import LOOPS, do_adam
 
-from optimizers import OPTIMIZERS, run  # noqa: E402
-from surfaces import get_problem  # noqa: E402
+from optimizers import OPTIMIZERS, run
+from surfaces import get_problem
 
 
 def best_of(fn, repeat: int = 3) -> float:

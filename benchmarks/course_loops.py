@@ -22,12 +22,12 @@ def grad_b(w, b, x, y):
 
 
 def error(w, b, X, Y):
-    return sum(0.5 * (f(w, b, x) - y) ** 2 for x, y in zip(X, Y))
+    return sum(0.5 * (f(w, b, x) - y) ** 2 for x, y in zip(X, Y, strict=False))
 
 
 def grads(w, b, X, Y):
     dw, db = 0.0, 0.0
-    for x, y in zip(X, Y):
+    for x, y in zip(X, Y, strict=False):
         dw += grad_w(w, b, x, y)
         db += grad_b(w, b, x, y)
     return dw, db
