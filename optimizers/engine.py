@@ -259,9 +259,9 @@ def run(problem: Problem, optimizer: str | Optimizer, starts, steps: int, hp: di
         for t in range(0, t0 - t0 % per_epoch, per_epoch):  # replay the shuffles of past epochs
             batches(t)
 
-    params = np.full((steps + 1, R, D), np.nan)
-    loss = np.full((steps + 1, R), np.nan)
-    eta = np.full((steps + 1, R), np.nan)
+    params = np.empty((steps + 1, R, D))  # rows are written as the loop goes; the rest NaN at the end
+    loss = np.empty((steps + 1, R))
+    eta = np.empty((steps + 1, R))
     state = rule.init(P)
     if resume is not None:
         try:
@@ -272,9 +272,12 @@ def run(problem: Problem, optimizer: str | Optimizer, starts, steps: int, hp: di
     tracked = [name for name, v in zip(state._fields, state, strict=False) if v.shape == P.shape]
     rec = {}
     if record_internals:
-        rec = {name: np.full((steps + 1, R, D), np.nan) for name in ("grad", "lr", *tracked)}
+        rec = {name: np.empty((steps + 1, R, D)) for name in ("grad", "lr", *tracked)}
         if rule.lookahead is not None:
-            rec["lookahead"] = np.full((steps + 1, R, D), np.nan)
+            rec["lookahead"] = np.empty((steps + 1, R, D))
+        for name in ("grad", "lr", "lookahead"):
+            if name in rec:
+                rec[name][0] = np.nan  # no update has happened at row 0
         for name in tracked:
             rec[name][0] = getattr(state, name)
     diverged_at = np.full(R, -1)
@@ -287,6 +290,7 @@ def run(problem: Problem, optimizer: str | Optimizer, starts, steps: int, hp: di
             current_loss = problem.loss(P)
         params[0], loss[0] = P, current_loss
         alive = _check(current_loss, P, bound, 0, diverged_at, reasons, np.ones(R, bool))
+        written = 1
         t_all = t0 + np.arange(steps + 1)
         planned = t0 + steps
         etas = np.broadcast_to(schedule.rate(eta0, t_all, t_all // per_epoch, planned), (R, steps + 1))
@@ -312,6 +316,7 @@ def run(problem: Problem, optimizer: str | Optimizer, starts, steps: int, hp: di
             else:
                 current_loss = problem.loss(P)
             k = i + 1
+            written = k + 1
             params[k], loss[k], eta[k] = P, current_loss, eta_t[:, 0]
             if record_internals:
                 rec["grad"][k], rec["lr"][k] = g, lr
@@ -323,6 +328,8 @@ def run(problem: Problem, optimizer: str | Optimizer, starts, steps: int, hp: di
                 sched_state = schedule.end_epoch(sched_state, current_loss)
             alive = _check(current_loss, P, bound, k, diverged_at, reasons, alive)
 
+    for arr in (params, loss, eta, *rec.values()):
+        arr[written:] = np.nan  # all runs diverged early: the loop stopped
     _blank_after_divergence(diverged_at, params, loss, eta, *rec.values())
     return Trajectory(
         problem=problem.id, param_names=tuple(problem.param_names), optimizer=opt.id,

@@ -57,8 +57,11 @@ class Hyper:
                     f"{where}{self.name}={value!r} is not one of {', '.join(self.choices)}"
                 )
             return text
-        if isinstance(value, np.ndarray):
-            arr = value.astype(float)
+        if isinstance(value, (list, tuple, np.ndarray)):
+            try:
+                arr = np.asarray(value, dtype=float)
+            except (TypeError, ValueError):
+                raise SpecError(f"{where}{self.name}={value!r} is not a list of numbers") from None
             bad = ~np.isfinite(arr) | (arr < self.lo) | (arr > self.hi)
             if bad.any():
                 raise SpecError(
