@@ -1,0 +1,325 @@
+"""Controls generated from the engine's declarations (Hyper, ScheduleKind), and the pure mapping
+between control values and the settings dict.
+
+Rendering: `control_panel(settings)` builds every control from the settings (values shown are the
+settings' values). Reading back: `apply_controls(settings, values)` turns the controls' current values
+(keyed by their pattern-matching ids) into new settings plus one message per control whose value was
+refused ("η='abc' is not a number"); a refused value keeps the previous setting.
+"""
+
+from __future__ import annotations
+
+import math
+
+from dash import dcc, html
+
+from optimizers import OPTIMIZERS, SCHEDULES, Hyper, SpecError, parse_batching, parse_schedule, parse_spec
+from scenarios.settings import MAX_OPTIMIZERS, MAX_PAGE_STEPS, check_start
+from surfaces import PROBLEM_IDS, get_problem
+
+from . import ids
+
+BATCH_MODES = ("full", "stochastic", "minibatch")
+MODES = (("overlay", "overlay"), ("side", "side by side"))
+
+
+# ----------------------------------------------------------------------------- spec strings
+def fmt(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def spec_text(opt_id: str, hp: dict, schedule: str = "constant", sched_params: dict | None = None,
+              batch: str = "full") -> str:
+    """ID[:hp=v,...][|schedule=ID[:p=v]][|batch=MODE], η always written, other values when set."""
+    opt = OPTIMIZERS[opt_id]
+    parts = [f"{h.name}={fmt(hp[h.name])}" for h in opt.hypers if h.name in hp]
+    text = f"{opt_id}:{','.join(parts)}" if parts else opt_id
+    if schedule and schedule != "constant":
+        params = ",".join(f"{k}={fmt(v)}" for k, v in (sched_params or {}).items())
+        text += f"|schedule={schedule}" + (f":{params}" if params else "")
+    if batch and batch != "full":
+        text += f"|batch={batch}"
+    return text
+
+
+def spec_parts(text: str, convention: str) -> dict:
+    """A spec as the controls see it: every hyperparameter's value, schedule id/params, batch."""
+    spec = parse_spec(text)
+    values = {h.name: spec.hp.get(h.name, h.default_for(convention)) for h in spec.optimizer.hypers}
+    sched = spec.schedule or parse_schedule("constant")
+    kind = SCHEDULES[sched.id]
+    sparams = {p.name: sched.params.get(p.name, p.default) for p in kind.params}
+    batch = spec.batch or "full"
+    return {"id": spec.optimizer.id, "hp": values, "set": dict(spec.hp), "schedule": sched.id,
+            "sched_params": sparams, "batch": batch}
+
+
+# ----------------------------------------------------------------------------- rendering
+def _label(text: str, title: str = "") -> html.Label:
+    return html.Label(text, title=title, className="dl-label")
+
+
+def _msg(key: str) -> html.Span:
+    return html.Span("", id=ids.msg(key), className="dl-msg", role="alert")
+
+
+def _slider_range(h: Hyper) -> tuple[float, float]:
+    if h.log:
+        return math.log10(h.lo), math.log10(h.hi)
+    return h.lo, h.hi
+
+
+def _slider_value(h: Hyper, value: float) -> float:
+    if h.log:
+        return math.log10(value) if value > 0 else math.log10(h.lo)
+    return float(value)
+
+
+def hyper_control(opt: int, h: Hyper, value) -> html.Div:
+    """One hyperparameter: label with the course's symbol, slider (log for η, ε) + typed-in box, message."""
+    key = f"opt{opt}.{h.name}"
+    title = f"{h.symbol}: {h.help}"
+    if h.kind == "bool":
+        body = dcc.Checklist(id=ids.hp("bool", opt, h.name), options=[{"label": f" {h.symbol}", "value": "on"}],
+                             value=["on"] if value else [], className="dl-check")
+        return html.Div([body, _msg(key)], className="dl-row", title=title)
+    if h.kind == "choice":
+        body = dcc.Dropdown(id=ids.hp("choice", opt, h.name), options=list(h.choices), value=value,
+                            clearable=False, className="dl-choice")
+        return html.Div([_label(h.symbol, title), body, _msg(key)], className="dl-row")
+    lo, hi = _slider_range(h)
+    marks = ({e: f"1e{e}" for e in range(math.ceil(lo), math.floor(hi) + 1, max(1, round((hi - lo) / 4)))}
+             if h.log else {lo: fmt(lo), hi: fmt(hi)})
+    slider = dcc.Slider(id=ids.hp("slider", opt, h.name), min=lo, max=hi, step=0.01 if h.log else (hi - lo) / 1000,
+                        value=_slider_value(h, value), marks=marks, updatemode="mouseup",
+                        allow_direct_input=False, className="dl-slider")
+    box = dcc.Input(id=ids.hp("box", opt, h.name), type="text", value=fmt(value), debounce=True,
+                    className="dl-box", name=f"{h.name}-{opt}")
+    return html.Div([html.Div([_label(h.symbol, title), box], className="dl-head"), slider, _msg(key)],
+                    className="dl-row", **{"data-log": "1" if h.log else "0"})
+
+
+def optimizer_panel(i: int, text: str, settings: dict, problem) -> html.Div:
+    parts = spec_parts(text, settings["convention"])
+    opt = OPTIMIZERS[parts["id"]]
+    rows = [hyper_control(i, h, parts["hp"][h.name]) for h in opt.hypers]
+    kind = SCHEDULES[parts["schedule"]]
+    rows.append(html.Div([_label("η schedule", kind.help),
+                          dcc.Dropdown(id=ids.opt_ctl("sched", i), options=list(SCHEDULES), value=parts["schedule"],
+                                       clearable=False, className="dl-choice"), _msg(f"opt{i}.schedule")],
+                         className="dl-row"))
+    for p in kind.params:
+        rows.append(html.Div([html.Div([_label(p.symbol, p.help),
+                                        dcc.Input(id=ids.sched_param(i, p.name), type="text", debounce=True,
+                                                  value=fmt(parts["sched_params"][p.name]), className="dl-box")],
+                                       className="dl-head"), _msg(f"opt{i}.s.{p.name}")], className="dl-row"))
+    rows.append(dcc.Graph(id=ids.opt_ctl("preview", i), config={"displayModeBar": False, "staticPlot": True},
+                          className="dl-preview", style={"height": "110px"}))
+    if problem.n_points is not None:
+        mode, _, k = parts["batch"].partition(":")
+        rows.append(html.Div([_label("batch"),
+                              dcc.RadioItems(id=ids.opt_ctl("batch", i), options=list(BATCH_MODES), value=mode,
+                                             inline=True, className="dl-radio"),
+                              html.Div([_label("K"), dcc.Input(id=ids.opt_ctl("batch-k", i), type="text",
+                                                               debounce=True, value=k or "2", className="dl-box")],
+                                       className="dl-head"),
+                              _msg(f"opt{i}.batch")], className="dl-row"))
+    color = f"var(--c{i % 12})"
+    head = html.Div([html.Span(f"{opt.name}", className="dl-opt-name", style={"borderLeftColor": color}),
+                     html.Button("copy", id=ids.opt_ctl("dup", i), title="duplicate", className="dl-icon",
+                                 **{"aria-label": f"duplicate optimizer {i + 1}"}),
+                     html.Button("✕", id=ids.opt_ctl("rm", i), title="remove", className="dl-icon",
+                                 **{"aria-label": f"remove optimizer {i + 1}"})], className="dl-opt-head")
+    return html.Details([html.Summary(head), *rows], open=True, className="dl-opt",
+                        **{"data-opt": str(i)})
+
+
+def _glob_row(label: str, control, key: str, title: str = "") -> html.Div:
+    return html.Div([_label(label, title), control, _msg(key)], className="dl-row")
+
+
+def global_controls(settings: dict, problem) -> html.Div:
+    names = problem.param_names
+    view = settings.get("view") or {}
+    dims = view.get("dims", [0, 1])
+    rows = [
+        _glob_row("problem", dcc.Dropdown(id=ids.glob("problem"), options=list(PROBLEM_IDS),
+                                          value=settings["problem"], clearable=False, className="dl-choice"), "problem"),
+        _glob_row("steps", dcc.Input(id=ids.glob("steps"), type="text", debounce=True, value=str(settings["steps"]),
+                                     className="dl-box"), "steps", f"updates per run (0 … {MAX_PAGE_STEPS})"),
+        html.Div([_label("start θ₀", "type it, or click the contour map"),
+                  html.Div([dcc.Input(id=ids.start(d), type="text", debounce=True, value=fmt(float(v)),
+                                      className="dl-box dl-start", placeholder=n, name=f"start-{n}")
+                            for d, (n, v) in enumerate(zip(names, settings["start"], strict=True))],
+                           className="dl-starts"), _msg("start")], className="dl-row"),
+        _glob_row("convention", dcc.RadioItems(id=ids.glob("convention"), options=["lecture", "pytorch"],
+                                               value=settings["convention"], inline=True, className="dl-radio"),
+                  "convention"),
+        _glob_row("view", dcc.RadioItems(id=ids.glob("mode"), options=[{"label": b, "value": a} for a, b in MODES],
+                                         value=view.get("mode", "overlay"), inline=True, className="dl-radio"), "mode"),
+    ]
+    if problem.n_points is not None:
+        rows.append(html.Div([_label("shuffle"), dcc.Checklist(id=ids.glob("shuffle"), options=[{"label": " on",
+                                                                                              "value": "on"}],
+                                                               value=["on"] if settings["shuffle"] else [],
+                                                               className="dl-check"),
+                              _label("seed"), dcc.Input(id=ids.glob("seed"), type="text", debounce=True,
+                                                        value=str(settings["seed"]), className="dl-box"),
+                              _msg("seed")], className="dl-row dl-inline"))
+    if problem.dim > 2:
+        opts = [{"label": n, "value": d} for d, n in enumerate(names)]
+        rows.append(html.Div([_label("surface spans"),
+                              dcc.Dropdown(id=ids.glob("dim0"), options=opts, value=dims[0], clearable=False,
+                                           className="dl-choice dl-dim"),
+                              dcc.Dropdown(id=ids.glob("dim1"), options=opts, value=dims[1], clearable=False,
+                                           className="dl-choice dl-dim"), _msg("dims")], className="dl-row"))
+    return html.Div(rows, className="dl-global")
+
+
+def control_panel(settings: dict) -> list:
+    problem = get_problem(settings["problem"])
+    panels = [optimizer_panel(i, text, settings, problem) for i, text in enumerate(settings["optimizers"])]
+    add = html.Div([dcc.Dropdown(id=ids.ADD_CHOICE, options=[{"label": o.name, "value": o.id}
+                                                             for o in OPTIMIZERS.values()],
+                                 value="nag", clearable=False, className="dl-choice"),
+                    html.Button("+ add optimizer", id=ids.ADD, className="dl-button",
+                                disabled=len(settings["optimizers"]) >= MAX_OPTIMIZERS)], className="dl-add")
+    return [global_controls(settings, problem), html.H3("Optimizers"), *panels, add]
+
+
+def signature(settings: dict, revision: int) -> list:
+    """What decides which controls exist; the panel is re-rendered only when this changes."""
+    shape = []
+    for text in settings["optimizers"]:
+        spec = parse_spec(text)
+        shape.append([spec.optimizer.id, spec.schedule.id if spec.schedule else "constant"])
+    return [settings["problem"], shape, revision]
+
+
+# ----------------------------------------------------------------------------- reading back
+def _coerce(h: Hyper, raw, owner: str):
+    """Value typed or slid into a control -> checked value (SpecError with the user-facing message)."""
+    if h.kind == "bool":
+        return bool(raw)
+    text = str(raw).strip() if raw is not None else ""
+    if text == "":
+        raise SpecError(f"{h.symbol}: enter a value")
+    try:
+        return h.coerce(text, owner)
+    except SpecError as err:
+        raise SpecError(str(err).replace(f"{owner}: {h.name}=", f"{h.symbol} = ")) from None
+
+
+def _opt_spec(i: int, text: str, settings: dict, v: dict, msgs: dict) -> str:
+    parts = spec_parts(text, settings["convention"])
+    opt = OPTIMIZERS[parts["id"]]
+    hp = dict(parts["set"])
+    for h in opt.hypers:
+        raw = v.get(("hp-bool" if h.kind == "bool" else "hp-choice" if h.kind == "choice" else "hp-box", i, h.name))
+        if raw is None and h.kind != "bool":
+            continue
+        if h.kind == "bool" and ("hp-bool", i, h.name) not in v:
+            continue
+        raw = bool(raw) if h.kind == "bool" else raw
+        try:
+            value = _coerce(h, raw, opt.id)
+        except SpecError as err:
+            msgs[f"opt{i}.{h.name}"] = str(err)
+            continue
+        if h.name in hp or value != h.default_for(settings["convention"]) or h.name == "eta":
+            hp[h.name] = value
+    schedule = v.get(("sched", i, None), parts["schedule"])
+    sparams = (parts["sched_params"] if schedule == parts["schedule"]
+               else {p.name: p.default for p in SCHEDULES[schedule].params})
+    for p in SCHEDULES[schedule].params:
+        raw = v.get(("sched-p", i, p.name))
+        if raw is None:
+            continue
+        try:
+            sparams[p.name] = _coerce(p, raw, schedule)
+        except SpecError as err:
+            msgs[f"opt{i}.s.{p.name}"] = str(err)
+    batch = parts["batch"]
+    mode = v.get(("batch", i, None))
+    if mode is not None:
+        batch = mode
+        if mode == "minibatch":
+            batch = f"minibatch:{str(v.get(('batch-k', i, None), '2')).strip()}"
+        try:
+            parse_batching(batch)
+        except SpecError as err:
+            msgs[f"opt{i}.batch"] = str(err)
+            batch = parts["batch"]
+    return spec_text(opt.id, hp, schedule, sparams, batch)
+
+
+def _globals(settings: dict, v: dict, msgs: dict) -> dict:
+    out = dict(settings)
+    problem = v.get(("g", None, "problem"), settings["problem"])
+    if problem != settings["problem"]:
+        fresh = get_problem(problem)
+        view = dict(settings.get("view") or {}, dims=[0, 1])
+        return {**out, "problem": problem, "start": list(fresh.start), "view": view}
+    steps = v.get(("g", None, "steps"))
+    if steps is not None:
+        try:
+            n = float(str(steps).strip())
+            if not n.is_integer() or not 0 <= n <= MAX_PAGE_STEPS:
+                raise ValueError
+            out["steps"] = int(n)
+        except ValueError:
+            msgs["steps"] = f"steps = {steps!r}: enter a whole number from 0 to {MAX_PAGE_STEPS}"
+    starts = [v[key] for key in sorted(k for k in v if k[0] == "start")]
+    if starts:
+        try:
+            out["start"] = check_start(["" if s is None else str(s).strip() for s in starts], problem)
+        except SpecError as err:
+            msgs["start"] = str(err)
+    for name in ("convention",):
+        if ("g", None, name) in v:
+            out[name] = v[("g", None, name)]
+    if ("g", None, "shuffle") in v:
+        out["shuffle"] = bool(v[("g", None, "shuffle")])
+    seed = v.get(("g", None, "seed"))
+    if seed is not None:
+        try:
+            value = int(str(seed).strip())
+            if not 0 <= value < 2**32:
+                raise ValueError
+            out["seed"] = value
+        except ValueError:
+            msgs["seed"] = f"seed = {seed!r}: enter a whole number ≥ 0"
+    view = dict(settings.get("view") or {})
+    if ("g", None, "mode") in v:
+        view["mode"] = v[("g", None, "mode")]
+    if ("g", None, "dim0") in v:
+        d0, d1 = int(v[("g", None, "dim0")]), int(v[("g", None, "dim1")])
+        if d0 == d1:
+            msgs["dims"] = "choose two different parameters"
+        else:
+            view["dims"] = [d0, d1]
+    out["view"] = view
+    return out
+
+
+def apply_controls(settings: dict, values: dict) -> tuple[dict, dict[str, str]]:
+    """New settings from control values keyed (type, opt-or-index, name); messages by control key."""
+    msgs: dict[str, str] = {}
+    v = {k: (bool(val) if k[0] in ("hp-bool",) or k[:3] == ("g", None, "shuffle") else val)
+         for k, val in values.items()}
+    out = _globals(settings, v, msgs)
+    if out["problem"] != settings["problem"]:
+        return out, msgs
+    out["optimizers"] = [_opt_spec(i, text, out, v, msgs) for i, text in enumerate(settings["optimizers"])]
+    return out, msgs
+
+
+def key_of(component_id) -> tuple:
+    """A pattern-matching id as a flat key: (type, opt or index, name)."""
+    if isinstance(component_id, str):
+        return (component_id, None, None)
+    return (component_id["type"], component_id.get("opt", component_id.get("i")), component_id.get("name"))

@@ -1,0 +1,530 @@
+"""Pure figure builders: (grid, trajectory payload, options) -> go.Figure. No Dash, no server.
+
+Trajectories travel to the browser once, as a compact *payload* (`payload()`): per run the kept step
+indices `k` and, at those steps, the parameters `p`, `loss`, `eta` and, for adaptive methods, the
+effective per-parameter learning rate `lr`, rounded to 5 significant digits. Steps that would not move
+anything on screen (sub-pixel moves, loss/η changes below 0.5 %) are dropped ("send only what is drawn");
+playback shows the last kept step at or before the current one, which looks the same.
+
+Every trajectory trace carries `meta = {"run", "at", "x", "y"[, "z", "zlog"]}` naming the payload fields
+it shows and which rows (`all`, `upto` the current step, `cur` = the marker, `first`, `div` = the
+divergence marker, `chg` = Live-mode change points, `fit` = model-fit curve). `fill()` computes the trace
+from the payload; assets/descent.js does the same in the browser (for updates and playback), so a
+hyperparameter change only ships the payload, never the surface grid.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from optimizers import Trajectory
+from surfaces import get_problem
+
+from . import theme
+
+GRID_N = 61
+SIG = 5
+MOVE_TOL = 1 / 1500  # of the window span: below a pixel on any screen
+LOG_TOL = 1 / 800  # of the decades a log-scaled series spans (at least one decade)
+MAX_COLS = 3
+
+
+# ----------------------------------------------------------------------------- numbers
+def rounded(a, sig: int = SIG) -> list:
+    """Floats rounded to `sig` significant digits; NaN/inf -> None (JSON null)."""
+    return [float(f"{v:.{sig}g}") if math.isfinite(v) else None for v in np.asarray(a, dtype=float).tolist()]
+
+
+def _log10(a: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.log10(np.where(a > 0, a, np.nan))
+
+
+# ----------------------------------------------------------------------------- grid
+def surface_grid(problem_id: str, dims=(0, 1), base=None, n: int = GRID_N) -> dict:
+    """The loss over the view window, sent only when the problem or the view changes."""
+    problem = get_problem(problem_id)
+    names = list(problem.param_names)
+    if problem.dim == 1:
+        xs, L = problem.curve(n=201)
+        return {"dim": 1, "xs": rounded(xs), "z": rounded(L), "log": bool(problem.log_color),
+                "names": names, "dims": [0], "window": [list(problem.window[0])]}
+    dims = tuple(int(d) for d in dims)
+    xs, ys, Z = problem.grid(n, dims=dims, base=base)
+    zc = _log10(Z) if problem.log_color else Z  # colour (and contour levels): log where L spans decades
+    return {"dim": problem.dim, "xs": rounded(xs), "ys": rounded(ys), "z": [rounded(row) for row in Z],
+            "zc": [rounded(row) for row in zc],
+            "log": bool(problem.log_color), "names": names, "dims": list(dims),
+            "window": [list(problem.window[d]) for d in dims],
+            "minima": [[m[dims[0]], m[dims[1]]] for m in problem.minima] if problem.minima else []}
+
+
+# ----------------------------------------------------------------------------- payload
+def keep_rows(traj: Trajectory, r: int, spans: np.ndarray, decimate: bool = True) -> np.ndarray:
+    """Indices of the rows worth drawing for run r: the start, the last row and every row that moves a
+    parameter by more than MOVE_TOL of the window, or the log of loss/η/lr by more than LOG_TOL of the
+    decades that series spans (the y axes of those plots are logarithmic)."""
+    last = traj.last_row(r)
+    if not decimate or last < 2:
+        return np.arange(last + 1)
+    cols = [traj.params[: last + 1, r] / (spans * MOVE_TOL),
+            _log_scaled(traj.loss[: last + 1, r, None]), _log_scaled(traj.eta[: last + 1, r, None])]
+    if traj.lr is not None:
+        cols.append(_log_scaled(traj.lr[: last + 1, r]))
+    F = np.nan_to_num(np.concatenate(cols, axis=1), nan=1e9).tolist()  # (K, m), threshold 1
+    keep, ref = [0], F[0]
+    for k in range(1, last):
+        row = F[k]
+        if max(abs(a - b) for a, b in zip(row, ref, strict=True)) > 1:
+            keep.append(k)
+            ref = row
+    keep.append(last)
+    return np.array(keep)
+
+
+def _log_scaled(a: np.ndarray) -> np.ndarray:
+    """(K, m) log10 values in units of LOG_TOL of the decades the whole block spans."""
+    logs = _log10(a)
+    finite = logs[np.isfinite(logs)]
+    span = max(float(finite.max() - finite.min()), 1.0) if finite.size else 1.0
+    return logs / (span * LOG_TOL)
+
+
+def run_rows(traj: Trajectory, r: int, rows: np.ndarray, offset: int = 0, spans=None) -> dict:
+    """One packed block of run r at `rows` (step numbers shifted by `offset`, for Live chunks)."""
+    out = {"n": int(len(rows)), "k": pack(rows + offset, "int"),
+           "p": [pack(traj.params[rows, r, d], "lin", None if spans is None else spans[d])
+                 for d in range(traj.params.shape[2])],
+           "loss": pack(traj.loss[rows, r], "log"), "eta": pack(traj.eta[rows, r], "log")}
+    if traj.lr is not None and _adaptive(traj):
+        out["lr"] = [pack(traj.lr[rows, r, d], "log") for d in range(traj.lr.shape[2])]
+    return out
+
+
+# ----------------------------------------------------------------------------- codec (mirrors descent.js)
+Q = 65534  # uint16 levels; 65535 marks a missing value (NaN, or ≤ 0 on a log scale)
+
+
+def pack(values, how: str, span: float | None = None) -> dict:
+    """A series in few bytes. how: int (steps), lin (parameters), log (loss, η, lr: log10 is sent).
+
+    Constant series -> {"c": v}; consecutive steps -> {"r0": k0}; else uint16 levels between lo and hi
+    ({"lo", "hi", "q": base64}), or float32 ({"f4": base64}) for parameters that left the window far
+    behind (a diverging run) where 65534 levels would blur the path inside the window."""
+    a = np.asarray(values, dtype=float)
+    if how == "int" and a.size and np.array_equal(a, a[0] + np.arange(a.size)):
+        return {"r0": int(a[0])}
+    if how == "log":
+        a = _log10(a)
+    finite = a[np.isfinite(a)]
+    if finite.size == a.size and (a.size == 0 or finite.min() == finite.max()):
+        return {"c": float(f"{finite[0]:.{SIG}g}") if a.size else 0.0, "log": how == "log"}
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    if how == "lin" and span is not None and hi - lo > 20 * span:
+        return {"f4": base64.b64encode(a.astype("<f4").tobytes()).decode()}
+    hi = hi if hi > lo else lo + 1.0
+    q = np.where(np.isfinite(a), np.round((np.nan_to_num(a, nan=lo) - lo) / (hi - lo) * Q), Q + 1)
+    return {"lo": lo, "hi": hi, "q": base64.b64encode(q.astype("<u2").tobytes()).decode(), "log": how == "log"}
+
+
+def unpack(block: dict, n: int) -> list:
+    """Inverse of pack (None where a value is missing)."""
+    if "r0" in block:
+        return list(range(block["r0"], block["r0"] + n))
+    if "c" in block:
+        vals = np.full(n, block["c"], dtype=float)
+    elif "f4" in block:
+        vals = np.frombuffer(base64.b64decode(block["f4"]), dtype="<f4").astype(float)
+    else:
+        q = np.frombuffer(base64.b64decode(block["q"]), dtype="<u2").astype(float)
+        vals = np.where(q > Q, np.nan, block["lo"] + q / Q * (block["hi"] - block["lo"]))
+    if block.get("log"):
+        vals = 10.0 ** vals
+    return [float(v) if math.isfinite(v) else None for v in vals]
+
+
+def decode_run(run: dict) -> dict:
+    """A run's blocks as plain lists: k, p (per parameter), loss, eta, lr (per parameter, if sent)."""
+    out: dict = {"k": [], "loss": [], "eta": [], "p": None, "lr": None}
+    for b in run["blocks"]:
+        n = b["n"]
+        for key in ("k", "loss", "eta"):
+            out[key] += unpack(b[key], n)
+        for key in ("p", "lr"):
+            if key in b:
+                parts = [unpack(x, n) for x in b[key]]
+                out[key] = parts if out[key] is None else [a + c for a, c in zip(out[key], parts, strict=True)]
+    if out["lr"] is None:
+        del out["lr"]
+    return out
+
+
+def _adaptive(traj: Trajectory) -> bool:
+    from optimizers import OPTIMIZERS
+    return bool(OPTIMIZERS[traj.optimizer].adaptive)
+
+
+def run_payload(traj: Trajectory, r: int, opt: int, spans: np.ndarray, decimate: bool = True) -> dict:
+    rows = keep_rows(traj, r, spans, decimate)
+    label = traj.label if traj.runs == 1 else f"{traj.label} #{r + 1}"
+    return {"opt": opt, "r": r, "label": label, "spec": traj.label, "color": theme.color(opt),
+            "div": int(traj.diverged_at[r]), "msg": traj.divergence_message(r), "changes": [],
+            "lr": traj.lr is not None and _adaptive(traj), "blocks": [run_rows(traj, r, rows, spans=spans)]}
+
+
+def payload(trajs: list[Trajectory], problem_id: str, dims=(0, 1), decimate: bool = True) -> dict:
+    """Everything the browser needs to draw and play the trajectories."""
+    problem = get_problem(problem_id)
+    spans = np.array([hi - lo for lo, hi in problem.window], dtype=float)
+    runs = [run_payload(t, r, i, spans, decimate) for i, t in enumerate(trajs) for r in range(t.runs)]
+    out = {"runs": runs, "names": list(problem.param_names), "dims": [int(d) for d in dims][: problem.dim],
+           "log": bool(problem.log_color), "data": fit_data(problem)}
+    return out
+
+
+def fit_data(problem) -> dict | None:
+    """Data points for the model-fit panel of sigmoid problems (None for analytic surfaces)."""
+    X = getattr(problem, "X", None)
+    if X is None:
+        return None
+    if X.shape[1] == 1:
+        lo, hi = float(X.min()), float(X.max())
+        pad = max(1.0, 0.15 * (hi - lo))
+        return {"X": rounded(X[:, 0]), "Y": rounded(problem.Y), "xs": rounded(np.linspace(lo - pad, hi + pad, 80))}
+    return {"X": [rounded(row) for row in X], "Y": rounded(problem.Y)}
+
+
+# ----------------------------------------------------------------------------- fill (mirrors descent.js)
+def field(run: dict, name: str) -> list:
+    head, _, d = name.partition(".")
+    return run[head][int(d)] if d else run[head]
+
+
+def index_at(k: list[int], step: int | None) -> int:
+    """Last kept index whose step is ≤ step (the last index for step None)."""
+    if step is None:
+        return len(k) - 1
+    lo, hi = 0, len(k) - 1
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if k[mid] <= step:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _rows_for(meta: dict, run: dict, idx: int) -> list[int]:
+    at = meta["at"]
+    n = len(run["k"])
+    if at == "all":
+        return list(range(n))
+    if at == "upto":
+        return list(range(idx + 1))
+    if at == "cur":
+        return [idx]
+    if at == "first":
+        return [0]
+    if at == "div":
+        return [n - 1] if run["div"] >= 0 else []
+    if at == "chg":
+        return [index_at(run["k"], s) for s in run["changes"]]
+    return []
+
+
+def _pick(values: list, rows: list[int], log: bool = False) -> list:
+    out = [values[i] for i in rows]
+    if log:
+        out = [math.log10(v) if v is not None and v > 0 else None for v in out]
+    return out
+
+
+def fill(trace: dict, pl: dict, step: int | None = None) -> dict:
+    """Set x/y(/z) of a trajectory trace from the payload at playback step `step` (None = the end)."""
+    meta = trace.get("meta") or {}
+    if "run" not in meta or meta["run"] >= len(pl["runs"]):
+        return trace
+    runs = pl.get("decoded")
+    run = runs[meta["run"]] if runs else {**pl["runs"][meta["run"]], **decode_run(pl["runs"][meta["run"]])}
+    idx = index_at(run["k"], step)
+    if meta["at"] == "fit":
+        trace.update(_fit_xy(run, idx, pl["data"]))
+        return trace
+    rows = _rows_for(meta, run, idx)
+    trace["x"] = _pick(field(run, meta["x"]), rows)
+    trace["y"] = _pick(field(run, meta["y"]), rows, meta.get("ylog", False))
+    if meta.get("z"):
+        trace["z"] = _pick(field(run, meta["z"]), rows, meta.get("zlog", False))
+    if meta.get("legend"):
+        trace["name"] = run["label"]
+    return trace
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
+
+
+def _fit_xy(run: dict, idx: int, data: dict) -> dict:
+    theta = [p[idx] for p in run["p"]]
+    if any(v is None for v in theta):
+        return {"x": [], "y": []}
+    if "xs" in data:
+        w, b = theta
+        return {"x": data["xs"], "y": [_sigmoid(w * x + b) for x in data["xs"]]}
+    w, b = theta[:-1], theta[-1]
+    pred = [_sigmoid(sum(wi * xi for wi, xi in zip(w, row, strict=True)) + b) for row in data["X"]]
+    return {"x": data["Y"], "y": pred}
+
+
+def filled(fig: go.Figure, pl: dict, step: int | None = None) -> go.Figure:
+    """The figure with every trajectory trace computed from the payload (exports, tests)."""
+    runs = [{**run, **decode_run(run)} for run in pl["runs"]]
+    plain_pl = {**pl, "runs": [{**run, "blocks": []} for run in runs]}
+    for trace in fig.data:
+        plain = trace.to_plotly_json()
+        if "meta" in plain:
+            fill(plain, {**plain_pl, "decoded": runs}, step)
+            trace.update({key: plain[key] for key in ("x", "y", "z", "name") if key in plain})
+    return fig
+
+
+# ----------------------------------------------------------------------------- builders
+def _axis_title(grid: dict, d: int) -> str:
+    return grid["names"][grid["dims"][d]]
+
+
+def _zt(grid: dict) -> str:
+    return "log₁₀ L" if grid["log"] else "L"
+
+
+def _runs_layout(n: int) -> tuple[int, int]:
+    cols = min(max(n, 1), MAX_COLS)
+    return math.ceil(max(n, 1) / cols), cols
+
+
+def _path_traces(j: int, run: dict, grid: dict, three_d: bool, legend: bool) -> list:
+    """Ghost of the whole path, the path so far, the current-step marker, start and divergence."""
+    dx, dy = (f"p.{grid['dims'][0]}", f"p.{grid['dims'][1]}") if grid["dim"] > 1 else ("p.0", "loss")
+    base = {"x": dx, "y": dy, "run": j}
+    if three_d:
+        base.update(z="loss")
+    kind = go.Scatter3d if three_d else go.Scatter
+    c, name, group = run["color"], run["label"], f"run{j}"
+    width = 6 if three_d else 3
+    mk = {"size": 7 if three_d else 13}
+    return [
+        kind(mode="lines", line=dict(color=c, width=width / 2), opacity=0.35, hoverinfo="skip",
+             showlegend=False, legendgroup=group, meta={**base, "at": "all"}),
+        kind(mode="lines", line=dict(color=c, width=width), name=name, legendgroup=group,
+             showlegend=legend, meta={**base, "at": "upto", "legend": True}),
+        kind(mode="markers", marker=dict(color=c, line=dict(color="#000", width=2), **mk), showlegend=False,
+             legendgroup=group, hovertemplate=f"{name}<extra>current step</extra>",
+             meta={**base, "at": "cur"}),
+        kind(mode="markers", marker=dict(color="#fff", line=dict(color=c, width=3), symbol="circle",
+                                         size=mk["size"] - 2), showlegend=False, legendgroup=group,
+             hovertemplate="start<extra></extra>", meta={**base, "at": "first"}),
+        kind(mode="markers+text", marker=dict(color=theme.DIVERGED, symbol="x", size=mk["size"] + 6,
+                                              line=dict(color="#000", width=1)),
+             text=["diverged"], textposition="top center", textfont=dict(color=theme.DIVERGED, size=16),
+             showlegend=False, legendgroup=group, hovertemplate=f"{name}: diverged<extra></extra>",
+             meta={**base, "at": "div"}),
+        kind(mode="markers", marker=dict(color="#FFD700", symbol="diamond", size=mk["size"] + 2,
+                                         line=dict(color="#000", width=2)), showlegend=False,
+             legendgroup=group, hovertemplate="η changed here (Live)<extra></extra>",
+             meta={**base, "at": "chg"}),
+    ]
+
+
+def _surface_trace(grid: dict, showscale: bool):
+    return go.Surface(x=grid["xs"], y=grid["ys"], z=grid["z"], surfacecolor=grid["zc"], colorscale=theme.SURFACE_SCALE,
+                      showscale=showscale, opacity=0.92, hovertemplate="%{x:.3g}, %{y:.3g}<br>L = %{z:.4g}<extra></extra>",
+                      contours=dict(z=dict(show=True, usecolormap=False, color="#555", width=1, project_z=False)))
+
+
+def _contour_trace(grid: dict, showscale: bool):
+    return go.Contour(x=grid["xs"], y=grid["ys"], z=grid["zc"], colorscale=theme.SURFACE_SCALE, ncontours=22,
+                      showscale=showscale, line=dict(color="#444", width=1),
+                      hovertemplate="click to start here: (%{x:.3g}, %{y:.3g})<extra></extra>",
+                      colorbar=dict(title=dict(text=_zt(grid)), thickness=14),
+                      contours=dict(coloring="heatmap", showlines=True))
+
+
+def _minima_trace(grid: dict, scene: bool = False):
+    pts = grid.get("minima") or []
+    if scene or not pts:
+        return None
+    return go.Scatter(x=[p[0] for p in pts], y=[p[1] for p in pts], mode="markers", name="minimum",
+                      marker=dict(symbol="star", size=16, color="#FFD700", line=dict(color="#000", width=1.5)),
+                      hovertemplate="minimum (%{x:.3g}, %{y:.3g})<extra></extra>")
+
+
+def _curve_figure(grid: dict, pl: dict, step: int | None) -> go.Figure:
+    """1-parameter problems: the loss curve L(θ) with the paths on it."""
+    fig = go.Figure(go.Scatter(x=grid["xs"], y=grid["z"], mode="lines", line=dict(color="#333", width=2),
+                               name="L(θ)", hoverinfo="skip"))
+    for j, run in enumerate(pl["runs"]):
+        fig.add_traces(_path_traces(j, run, grid, three_d=False, legend=True))
+    fig.update_layout(template=theme.TEMPLATE, xaxis_title=grid["names"][0], yaxis_title="L",
+                      uirevision=f"curve-{grid['names']}")
+    return filled(fig, pl, step)
+
+
+def surface_figure(grid: dict, pl: dict, mode: str = "overlay", step: int | None = None) -> go.Figure:
+    """3-D loss surface with the trajectories (small multiples, one per run, in side-by-side mode)."""
+    if grid["dim"] == 1:
+        return _curve_figure(grid, pl, step)
+    runs = pl["runs"]
+    scene = dict(xaxis_title=_axis_title(grid, 0), yaxis_title=_axis_title(grid, 1), zaxis_title="L",
+                 camera=dict(eye=dict(x=-1.5, y=-1.5, z=1.1)), aspectmode="cube",
+                 xaxis=dict(range=grid["window"][0]), yaxis=dict(range=grid["window"][1]))
+    if mode == "side" and len(runs) > 1:
+        rows, cols = _runs_layout(len(runs))
+        fig = make_subplots(rows=rows, cols=cols, specs=[[{"type": "scene"}] * cols] * rows,
+                            subplot_titles=[r["label"] for r in runs], horizontal_spacing=0.02,
+                            vertical_spacing=0.06)
+        for j, run in enumerate(runs):
+            row, col = divmod(j, cols)
+            fig.add_trace(_surface_trace(grid, showscale=False), row=row + 1, col=col + 1)
+            for tr in _path_traces(j, run, grid, three_d=True, legend=False):
+                fig.add_trace(tr, row=row + 1, col=col + 1)
+        fig.update_scenes(**scene)
+    else:
+        fig = go.Figure(_surface_trace(grid, showscale=False))
+        for j, run in enumerate(runs):
+            fig.add_traces(_path_traces(j, run, grid, three_d=True, legend=False))
+        fig.update_layout(scene=scene)
+    fig.update_layout(template=theme.TEMPLATE, margin=dict(l=0, r=0, t=30, b=0), showlegend=False,
+                      uirevision=f"surface-{grid['names']}-{grid['dims']}-{mode}")
+    return filled(fig, pl, step)
+
+
+def contour_figure(grid: dict, pl: dict, mode: str = "overlay", step: int | None = None) -> go.Figure:
+    """Contour map with the trajectories; click sets the start. Side-by-side: one panel per run."""
+    if grid["dim"] == 1:
+        return step_figure(pl, "params", step)
+    runs = pl["runs"]
+    axis = dict(xaxis_title=_axis_title(grid, 0), yaxis_title=_axis_title(grid, 1))
+    if mode == "side" and len(runs) > 1:
+        rows, cols = _runs_layout(len(runs))
+        fig = make_subplots(rows=rows, cols=cols, subplot_titles=[r["label"] for r in runs],
+                            shared_xaxes=True, shared_yaxes=True, horizontal_spacing=0.03, vertical_spacing=0.08)
+        for j, run in enumerate(runs):
+            row, col = divmod(j, cols)
+            fig.add_trace(_contour_trace(grid, showscale=False), row=row + 1, col=col + 1)
+            minima = _minima_trace(grid)
+            if minima is not None:
+                minima.showlegend = False
+                fig.add_trace(minima, row=row + 1, col=col + 1)
+            for tr in _path_traces(j, run, grid, three_d=False, legend=False):
+                fig.add_trace(tr, row=row + 1, col=col + 1)
+        fig.update_xaxes(range=grid["window"][0])
+        fig.update_yaxes(range=grid["window"][1])
+    else:
+        fig = go.Figure(_contour_trace(grid, showscale=True))
+        minima = _minima_trace(grid)
+        if minima is not None:
+            fig.add_trace(minima)
+        for j, run in enumerate(runs):
+            fig.add_traces(_path_traces(j, run, grid, three_d=False, legend=True))
+        fig.update_layout(xaxis=dict(range=grid["window"][0], **_ax(axis["xaxis_title"])),
+                          yaxis=dict(range=grid["window"][1], **_ax(axis["yaxis_title"])))
+    fig.update_layout(template=theme.TEMPLATE, clickmode="event",
+                      legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0, xanchor="left"),
+                      margin=dict(l=60, r=10, t=50 if mode != "side" else 40, b=50),
+                      uirevision=f"contour-{grid['names']}-{grid['dims']}-{mode}")
+    return filled(fig, pl, step)
+
+
+def _ax(title: str) -> dict:
+    return {"title": {"text": title}}
+
+
+STEP_PLOTS = {
+    "loss": ("loss L (log scale)", True),
+    "eta": ("η — dashed: effective lr per parameter", True),
+    "params": ("parameters θ", False),
+}
+
+
+def step_figure(pl: dict, which: str, step: int | None = None) -> go.Figure:
+    """Loss, η (+ effective per-parameter learning rate) or parameters against the step."""
+    title, log_y = STEP_PLOTS[which]
+    fig = go.Figure()
+    dashes = ("dash", "dot", "dashdot", "longdash", "longdashdot")
+    for j, run in enumerate(pl["runs"]):
+        c, group = run["color"], f"run{j}"
+        if which == "loss":
+            series = [("loss", run["label"], "solid")]
+        elif which == "eta":
+            series = [("eta", f"{run['label']}: η", "solid")]
+            series += [(f"lr.{d}", f"{run['label']}: lr {n}", dashes[d % 5])
+                       for d, n in enumerate(pl["names"]) if run["lr"]]
+        else:
+            series = [(f"p.{d}", f"{run['label']}: {n}", ("solid",) + dashes) for d, n in enumerate(pl["names"])]
+            series = [(f, n, d[i % len(d)]) for i, (f, n, d) in enumerate(series)]
+        for f, name, dash in series:
+            fig.add_trace(go.Scatter(mode="lines", line=dict(color=c, width=2.5, dash=dash), name=name,
+                                     legendgroup=group, meta={"run": j, "at": "all", "x": "k", "y": f},
+                                     hovertemplate=f"{name}<br>step %{{x}}: %{{y:.4g}}<extra></extra>"))
+            fig.add_trace(go.Scatter(mode="markers", marker=dict(color=c, size=10, line=dict(color="#000", width=1.5)),
+                                     showlegend=False, legendgroup=group, hoverinfo="skip",
+                                     meta={"run": j, "at": "cur", "x": "k", "y": f}))
+        if run["div"] >= 0 and which == "loss":
+            fig.add_trace(go.Scatter(mode="markers", marker=dict(color=theme.DIVERGED, symbol="x", size=16),
+                                     showlegend=False, hovertemplate=run["msg"] + "<extra></extra>",
+                                     meta={"run": j, "at": "div", "x": "k", "y": "loss"}))
+    fig.update_layout(template=theme.TEMPLATE, xaxis_title="step", showlegend=False,
+                      title=dict(text=title, font=dict(size=15), x=0.01, xanchor="left", y=0.98),
+                      yaxis_type="log" if log_y else "linear", hovermode="closest", clickmode="event",
+                      margin=dict(l=60, r=10, t=32, b=45),
+                      uirevision=f"{which}-{pl['names']}")
+    return filled(fig, pl, step)
+
+
+def fit_figure(pl: dict, step: int | None = None) -> go.Figure:
+    """Model fit for sigmoid problems: the data and σ(wx+b) at the current step (4-d: predicted vs target)."""
+    data = pl.get("data")
+    fig = go.Figure()
+    if data is None:
+        fig.add_annotation(text="model fit: only for the sigmoid problems", showarrow=False,
+                           x=0.5, y=0.5, xref="paper", yref="paper", font=dict(size=16))
+        fig.update_layout(template=theme.TEMPLATE, xaxis_visible=False, yaxis_visible=False)
+        return fig
+    one_d = "xs" in data
+    if one_d:
+        fig.add_trace(go.Scatter(x=data["X"], y=data["Y"], mode="markers", name="data (x, y)",
+                                 marker=dict(color="#000", size=12, symbol="circle-open", line=dict(width=3))))
+    else:
+        fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="perfect fit",
+                                 line=dict(color="#777", dash="dot")))
+    for j, run in enumerate(pl["runs"]):
+        fig.add_trace(go.Scatter(mode="lines" if one_d else "markers", name=run["label"],
+                                 line=dict(color=run["color"], width=3), marker=dict(color=run["color"], size=8),
+                                 meta={"run": j, "at": "fit", "legend": True}))
+    fig.update_layout(template=theme.TEMPLATE, margin=dict(l=60, r=10, t=32, b=45),
+                      title=dict(text="model fit: σ(w·x + b) at this step", font=dict(size=15), x=0.01, y=0.98),
+                      xaxis_title="x" if one_d else "target y", yaxis_title="prediction",
+                      yaxis_range=[-0.05, 1.05], showlegend=False, uirevision=f"fit-{pl['names']}")
+    return filled(fig, pl, step)
+
+
+def preview_figure(values, title: str = "η over the steps") -> go.Figure:
+    """The small η_t preview beside a schedule picker."""
+    fig = go.Figure(go.Scatter(y=rounded(values, 4), mode="lines", line=dict(color="#0072B2", width=2),
+                               hovertemplate="step %{x}: η=%{y:.3g}<extra></extra>"))
+    fig.update_layout(template=theme.TEMPLATE, height=110, margin=dict(l=50, r=5, t=22, b=25),
+                      title=dict(text=title, font=dict(size=14), x=0.02, y=0.97),
+                      font=dict(size=14), xaxis=dict(showgrid=False), yaxis=dict(nticks=3))
+    return fig
+
+
+def all_figures(grid: dict, pl: dict, mode: str = "overlay") -> dict[str, go.Figure]:
+    """The page's six figures, keyed like layouts.ids.FIGURES' names."""
+    return {"surface": surface_figure(grid, pl, mode), "contour": contour_figure(grid, pl, mode),
+            "loss": step_figure(pl, "loss"), "eta": step_figure(pl, "eta"),
+            "params": step_figure(pl, "params"), "fit": fit_figure(pl)}

@@ -1,0 +1,79 @@
+"""Every component id of the page, in one place (STYLE.md). Pattern-matching ids are built by helpers.
+
+Stores (per browser tab, never on the server):
+  SETTINGS  the page state (scenarios.settings dict); the single source of truth
+  REVISION  bumped by whoever replaces SETTINGS from outside the controls (scenario, link, file,
+            contour click): the control panel is re-rendered from SETTINGS when it changes
+  DRAWN     small key of what the figures were built for (problem, dims, mode, runs, specs)
+  TRAJ      compact per-step trajectory data drawn by the browser (figures.payload)
+  LIVE      Live-mode state: checkpoints of the engine, specs of the last chunk
+  STEP      the playback step (written by assets/descent.js via set_props; read as State only)
+"""
+
+SETTINGS = "dl-settings"
+REVISION = "dl-revision"
+DRAWN = "dl-drawn"
+TRAJ = "dl-traj"
+LIVE = "dl-live"
+STEP = "dl-step"
+CONTROLS_SIG = "dl-controls-sig"
+
+CONTROLS = "dl-controls"  # container re-rendered from SETTINGS
+ADD_CHOICE = "dl-add-choice"
+ADD = "dl-add"
+STATUS = "dl-status"  # notices and divergence messages
+TABLE = "dl-table"
+INSPECTOR = "dl-inspector"
+INSPECT = "dl-inspect"
+
+SURFACE = "dl-surface"
+CONTOUR = "dl-contour"
+LOSS = "dl-loss"
+ETA = "dl-eta"
+PARAMS = "dl-params"
+FIT = "dl-fit"
+FIGURES = (SURFACE, CONTOUR, LOSS, ETA, PARAMS, FIT)
+
+# playback bar (plain DOM driven by assets/descent.js: no server callback listens to these)
+PLAY = "dl-play"
+BACK = "dl-back"
+FORWARD = "dl-forward"
+RESET = "dl-reset"
+SPEED = "dl-speed"
+SCRUB = "dl-scrub"
+STEP_LABEL = "dl-step-label"
+
+LIVE_TOGGLE = "dl-live-toggle"
+LIVE_EXIT = "dl-live-exit"
+LIVE_TICK = "dl-live-tick"
+LIVE_LABEL = "dl-live-label"
+NOOP = "dl-noop"  # benchmark: a do-nothing server round trip on the same page
+NOOP_OUT = "dl-noop-out"
+
+
+def hp(kind: str, opt: int, name: str) -> dict:
+    """Per-optimizer hyperparameter control: kind in box, slider, bool, choice."""
+    return {"type": f"hp-{kind}", "opt": opt, "name": name}
+
+
+def opt_ctl(kind: str, opt: int) -> dict:
+    """Per-optimizer control without a name: sched, batch, batch-k, rm, dup, preview."""
+    return {"type": kind, "opt": opt}
+
+
+def sched_param(opt: int, name: str) -> dict:
+    return {"type": "sched-p", "opt": opt, "name": name}
+
+
+def glob(name: str) -> dict:
+    """Global control: problem, steps, convention, shuffle, seed, mode, dim0, dim1, starts."""
+    return {"type": "g", "name": name}
+
+
+def start(i: int) -> dict:
+    return {"type": "start", "i": i}
+
+
+def msg(key: str) -> dict:
+    """The message beside a control ('' when the value is fine)."""
+    return {"type": "msg", "key": key}

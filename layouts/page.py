@@ -1,0 +1,72 @@
+"""The page: stores, the control sidebar, the plots, the playback bar and the comparison table."""
+
+from __future__ import annotations
+
+from dash import dcc, html
+
+from scenarios.settings import defaults
+
+from . import controls, ids
+
+GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+
+
+def _graph(gid: str, height: str, cls: str = "") -> dcc.Graph:
+    return dcc.Graph(id=gid, figure={"data": [], "layout": {"height": None}}, config=GRAPH_CONFIG,
+                     className=f"dl-graph {cls}", style={"height": height})
+
+
+def _playback_bar() -> html.Div:
+    button = lambda gid, text, title: html.Button(text, id=gid, title=title, className="dl-button dl-pb",
+                                                  **{"aria-label": title})
+    return html.Div([
+        button(ids.RESET, "|◀", "reset to step 0"),
+        button(ids.BACK, "◀", "step back (←)"),
+        button(ids.PLAY, "▶ Play", "play / pause (space)"),
+        button(ids.FORWARD, "▶|", "step forward (→)"),
+        button(ids.SPEED, "speed ×1", "playback speed (steps per frame)"),
+        dcc.Input(id=ids.SCRUB, type="range", min=0, max=1, step=1, value=1, className="dl-scrub", name="step"),
+        html.Span("step – / –", id=ids.STEP_LABEL, className="dl-step-label"),
+        html.Span(className="dl-sep"),
+        html.Button("● Live", id=ids.LIVE_TOGGLE, className="dl-button dl-live",
+                    title="Live: the server runs the optimizers in chunks; pause, change η, continue"),
+        html.Button("exit Live", id=ids.LIVE_EXIT, className="dl-button", style={"display": "none"}),
+        html.Span("", id=ids.LIVE_LABEL, className="dl-live-label"),
+    ], className="dl-playbar")
+
+
+def build_page() -> html.Div:
+    """Layout function (a fresh page per visit); every per-user value lives in the stores."""
+    settings = defaults()
+    return html.Div([
+        dcc.Store(id=ids.SETTINGS, data=settings),
+        dcc.Store(id=ids.REVISION, data=0),
+        dcc.Store(id=ids.CONTROLS_SIG, data=controls.signature(settings, 0)),
+        dcc.Store(id=ids.DRAWN, data={}),
+        dcc.Store(id=ids.TRAJ, data={}),
+        dcc.Store(id=ids.LIVE, data={"on": False}),
+        dcc.Store(id=ids.STEP, data=None),
+        dcc.Interval(id=ids.LIVE_TICK, interval=250, disabled=True),
+        html.Header([html.H1("Descent Lab"),
+                     html.Span("gradient descent and its variants on error surfaces", className="dl-sub"),
+                     html.Button("ping", id=ids.NOOP, className="dl-noop", title="no-op round trip (benchmark)"),
+                     html.Span(id=ids.NOOP_OUT, className="dl-noop")], className="dl-header"),
+        html.Div([
+            html.Aside(controls.control_panel(settings), id=ids.CONTROLS, className="dl-sidebar"),
+            html.Main([
+                html.Div([_graph(ids.SURFACE, "400px", "dl-main-plot"), _graph(ids.CONTOUR, "400px", "dl-main-plot")],
+                         className="dl-row2"),
+                _playback_bar(),
+                html.Div(id=ids.STATUS, className="dl-status", role="status"),
+                html.Div([_graph(ids.LOSS, "260px"), _graph(ids.ETA, "260px"), _graph(ids.PARAMS, "260px"),
+                          _graph(ids.FIT, "260px")], className="dl-row4"),
+                html.Div([html.Div([html.H3("Comparison"), html.Div(id=ids.TABLE)], className="dl-card"),
+                          html.Div([html.H3(["Step inspector ",
+                                             html.Button("inspect current step", id=ids.INSPECT,
+                                                         className="dl-button")]),
+                                    html.P("click a point on the loss, η or parameter plot, or pause and press "
+                                           "the button", className="dl-hint"),
+                                    html.Div(id=ids.INSPECTOR)], className="dl-card")], className="dl-row2 dl-cards"),
+            ], className="dl-main"),
+        ], className="dl-body"),
+    ], className="dl-page")
