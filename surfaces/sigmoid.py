@@ -115,7 +115,7 @@ def sigmoid_sparse_4d() -> SigmoidProblem:
 
 
 # Defaults chosen with surfaces/data/make_data.py (see surfaces/data/README_DATA.md).
-VALLEY_START = (-2.0, 2.0)
-SPARSE_START = (-2.0, -2.0)
+VALLEY_START = (4.3, -2.5)
+SPARSE_START = (-2.0, -4.0)
 SPARSE_WINDOW = ((-6.0, 6.0), (-6.0, 6.0))
 SPARSE4D_START = (0.0, 0.0, 0.0, 0.0, 0.0)
