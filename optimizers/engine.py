@@ -290,6 +290,7 @@ def run(problem: Problem, optimizer: str | Optimizer, starts, steps: int, hp: di
             current_loss = problem.loss(P)
         params[0], loss[0] = P, current_loss
         alive = _check(current_loss, P, bound, 0, diverged_at, reasons, np.ones(R, bool))
+        sched_state = schedule.end_epoch(sched_state, current_loss)  # the start is "epoch 0"'s end
         written = 1
         t_all = t0 + np.arange(steps + 1)
         planned = t0 + steps
@@ -347,16 +348,20 @@ def run(problem: Problem, optimizer: str | Optimizer, starts, steps: int, hp: di
 def _check(current_loss: Array, P: Array, bound: float, k: int, diverged_at: Array,
            reasons: list[str], alive: Array) -> Array:
     """Mark runs that diverge at row k; return the mask of runs still alive after it."""
-    if (current_loss <= bound).all() and np.isfinite(P).all():  # the common case, cheaply
+    if (current_loss <= bound).all() and np.isfinite(current_loss).all() and np.isfinite(P).all():
         return alive
     finite_p = np.isfinite(P).all(axis=1)
-    bad = ~(current_loss <= bound) | ~finite_p
+    bad = ~(current_loss <= bound) | ~np.isfinite(current_loss) | ~finite_p
     for r in np.flatnonzero(bad & (diverged_at < 0)):
         diverged_at[r] = k
         if not finite_p[r]:
             reasons[r] = "parameters overflowed"
         elif np.isnan(current_loss[r]):
             reasons[r] = "loss is NaN"
+        elif np.isinf(current_loss[r]) and not np.isinf(bound):
+            reasons[r] = f"loss exceeded {bound:g}"
+        elif np.isinf(current_loss[r]):
+            reasons[r] = "loss overflowed to infinity"
         else:
             reasons[r] = f"loss exceeded {bound:g}"
     return diverged_at < 0

@@ -49,6 +49,8 @@ class Hyper:
         """Check and convert one value (or an (R,) array of floats); raise SpecError if it is bad."""
         where = f"{owner}: " if owner else ""
         if self.kind == "bool":
+            if isinstance(value, (list, tuple, np.ndarray)):  # one value per run
+                return np.array([_parse_bool(v, f"{where}{self.name}") for v in np.ravel(value)])
             return _parse_bool(value, f"{where}{self.name}")
         if self.kind == "choice":
             text = str(value).strip().lower()

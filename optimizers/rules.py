@@ -6,7 +6,8 @@ Every rule is a pair of pure functions over explicit state, batched over runs:
     update(g, state, hp, t) -> (delta, state, lr)
         g: (R, D) gradient, hp: hyperparameters as (R, 1) arrays (eta already scheduled),
         t: 1-based update count (used by bias corrections), delta: (R, D) to add to P,
-        lr: (R, D) effective per-parameter learning rate of this update (for plots and the inspector).
+        lr: (R, D) effective per-parameter learning rate of this update (for plots and the inspector):
+        the factor that multiplies the (bias-corrected) first moment m̂ in the Adam family, or g.
     lookahead(P, state, hp, t) -> point where the gradient is evaluated (NAG only; default P)
 
 Conventions (DESIGN.md §3): lecture puts eps inside the square root and accumulates eta·g in the
@@ -178,29 +179,29 @@ def adam_update(g, s, hp, t):
 def torch_adam_update(g, s, hp, t):
     """torch.optim.Adam: θ ← θ − (lr/(1−β1^t)) m / (√v/√(1−β2^t) + ε)."""
     m, v = ema(s.m, g, hp.beta1), ema(s.v, g * g, hp.beta2)
-    lr = _torch_adam_lr(hp, v, t)
-    return -lr * m, AdamState(m, v), lr
+    lr, m_hat = _torch_adam_step(hp, m, v, t)
+    return -lr * m_hat, AdamState(m, v), lr
 
 
-def _torch_adam_lr(hp, v: Array, t: int) -> Array:
+def _torch_adam_step(hp, m: Array, v: Array, t: int) -> tuple[Array, Array]:
+    """(lr, m̂) with lr = η/(√v/√(1−β2^t) + ε): torch's eps after the correction of v."""
     on = getattr(hp, "bias_correction", True)  # amsgrad has no switch: always corrected
-    bc1 = np.where(on, 1.0 - hp.beta1**t, 1.0)
     bc2 = np.where(on, 1.0 - hp.beta2**t, 1.0)
-    return (hp.eta / bc1) / (np.sqrt(v) / np.sqrt(bc2) + hp.eps)
+    return hp.eta / (np.sqrt(v) / np.sqrt(bc2) + hp.eps), debias(m, hp.beta1, t, on)
 
 
 def adamax_update(g, s, hp, t):
     """Kingma & Ba 2015 §7.1, lecture: u ← max(β2 u, |g|) ; θ ← θ − (η/(1−β1^t)) m / (u + ε)."""
     m, u = ema(s.m, g, hp.beta1), np.maximum(hp.beta2 * s.u, np.abs(g))
-    lr = hp.eta / (1.0 - hp.beta1**t) / (u + hp.eps)
-    return -lr * m, AdamaxState(m, u), lr
+    lr = hp.eta / (u + hp.eps)
+    return -lr * debias(m, hp.beta1, t), AdamaxState(m, u), lr
 
 
 def torch_adamax_update(g, s, hp, t):
     """torch.optim.Adamax: u ← max(β2 u, |g| + ε) ; θ ← θ − (lr/(1−β1^t)) m / u."""
     m, u = ema(s.m, g, hp.beta1), np.maximum(hp.beta2 * s.u, np.abs(g) + hp.eps)
-    lr = hp.eta / (1.0 - hp.beta1**t) / u
-    return -lr * m, AdamaxState(m, u), lr
+    lr = hp.eta / u
+    return -lr * debias(m, hp.beta1, t), AdamaxState(m, u), lr
 
 
 def nadam_init(P):
@@ -242,8 +243,8 @@ def torch_amsgrad_update(g, s, hp, t):
     """torch.optim.Adam(amsgrad=True): the Adam step with √v_max in place of √v."""
     m, v = ema(s.m, g, hp.beta1), ema(s.v, g * g, hp.beta2)
     v_max = np.maximum(s.v_max, v)
-    lr = _torch_adam_lr(hp, v_max, t)
-    return -lr * m, AmsgradState(m, v, v_max), lr
+    lr, m_hat = _torch_adam_step(hp, m, v_max, t)
+    return -lr * m_hat, AmsgradState(m, v, v_max), lr
 
 
 class Rule(NamedTuple):

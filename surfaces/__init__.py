@@ -7,7 +7,7 @@ from functools import cache
 
 from .analytic import ANALYTIC, Analytic
 from .base import Problem
-from .online import ReddiProblem
+from .online import OnlineLinear, reddi, sparse_stream
 from .sigmoid import SigmoidProblem, sigmoid, sigmoid_2pt, sigmoid_sparse, sigmoid_sparse_4d, sigmoid_valley
 
 _FACTORIES: dict[str, Callable[[], Problem]] = {
@@ -16,7 +16,8 @@ _FACTORIES: dict[str, Callable[[], Problem]] = {
     "sigmoid-sparse": sigmoid_sparse,
     "sigmoid-sparse-4d": sigmoid_sparse_4d,
     **{a.id: (lambda a=a: a) for a in ANALYTIC},
-    "reddi": ReddiProblem,
+    "reddi": reddi,
+    "sparse-stream": sparse_stream,
 }
 PROBLEM_IDS: tuple[str, ...] = tuple(_FACTORIES)
 
@@ -34,6 +35,6 @@ def get_problem(name: str) -> Problem:
         raise UnknownProblem(f"unknown problem {name!r} (known: {', '.join(PROBLEM_IDS)})") from None
 
 
-__all__ = ["ANALYTIC", "PROBLEM_IDS", "Analytic", "Problem", "ReddiProblem", "SigmoidProblem", "UnknownProblem",
+__all__ = ["ANALYTIC", "PROBLEM_IDS", "Analytic", "OnlineLinear", "Problem", "SigmoidProblem", "UnknownProblem",
            "get_problem", "sigmoid", "sigmoid_2pt", "sigmoid_sparse", "sigmoid_sparse_4d",
            "sigmoid_valley"]

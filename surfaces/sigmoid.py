@@ -19,6 +19,13 @@ from .base import Array, Problem
 DATA = Path(__file__).parent / "data"
 
 
+def rowdot(A: Array, B: Array) -> Array:
+    """Σ_k A[r, k] B[k, d] (or B[r, k, d]) summed in an order that does not depend on R, so a run
+    gives the same bits alone or in a batch (a BLAS matmul blocks differently for different R)."""
+    Bb = B if B.ndim == 3 else B[None]
+    return (A[:, :, None] * Bb).sum(axis=1)
+
+
 def sigmoid(z: Array) -> Array:
     """σ(z) without overflow warnings for large |z|."""
     return 0.5 * (1.0 + np.tanh(0.5 * z))
@@ -40,22 +47,26 @@ class SigmoidProblem(Problem):
         inverse = inverse.ravel()
         self.count = np.bincount(inverse).astype(float)  # (U,)
         self.sum_y = np.bincount(inverse, weights=self.Y)  # (U,)
-        self.half_yy = 0.5 * float(np.sum(self.Y**2))
+        self.mean_y = self.sum_y / self.count  # (U,) ȳ per group
+        # ½ Σ_i (y_i − ȳ_group)²: the part of the loss no (w, b) can remove; with it the loss is
+        # ½ Σ_u n_u (f_u − ȳ_u)² + residual, accurate to full relative precision near a minimum
+        self.residual = 0.5 * float(np.sum((self.Y - self.mean_y[inverse]) ** 2))
 
     def predict(self, P: Array, X: Array) -> Array:
         """f for every run and point: (R, n)."""
-        return sigmoid(P[:, :-1] @ X.T + P[:, -1:])
+        return sigmoid((P[:, None, :-1] * X[None]).sum(axis=2) + P[:, -1:])
 
     def loss(self, P: Array) -> Array:
-        f = self.predict(P, self.Xu)  # (R, U)
-        return self.half_yy + ((0.5 * self.count * f - self.sum_y) * f).sum(axis=1)
+        r = self.predict(P, self.Xu) - self.mean_y  # (R, U)
+        return self.residual + 0.5 * (self.count * r * r).sum(axis=1)
 
     def loss_and_grad(self, P: Array) -> tuple[Array, Array]:
         f = self.predict(P, self.Xu)  # (R, U)
-        loss = self.half_yy + ((0.5 * self.count * f - self.sum_y) * f).sum(axis=1)
-        delta = (self.count * f - self.sum_y) * f * (1.0 - f)  # (R, U): Σ_group (f − y) f (1 − f)
+        r = f - self.mean_y
+        loss = self.residual + 0.5 * (self.count * r * r).sum(axis=1)
+        delta = self.count * r * f * (1.0 - f)  # (R, U): Σ_group (f − y) f (1 − f)
         g = np.empty_like(P)
-        g[:, :-1] = delta @ self.Xu
+        g[:, :-1] = rowdot(delta, self.Xu)
         g[:, -1] = delta.sum(axis=1)
         return loss, g
 
@@ -65,12 +76,10 @@ class SigmoidProblem(Problem):
         X, Y = self.X[idx], self.Y[idx]  # (K, Din) or (R, K, Din)
         if idx.ndim == 1:
             f = self.predict(P, X)  # (R, K)
-            delta = (f - Y) * f * (1.0 - f)
-            return np.concatenate([delta @ X, delta.sum(axis=1, keepdims=True)], axis=1)
-        f = sigmoid(np.einsum("rd,rkd->rk", P[:, :-1], X) + P[:, -1:])  # (R, K)
+        else:
+            f = sigmoid((P[:, None, :-1] * X).sum(axis=2) + P[:, -1:])  # (R, K)
         delta = (f - Y) * f * (1.0 - f)
-        return np.concatenate([np.einsum("rk,rkd->rd", delta, X), delta.sum(axis=1, keepdims=True)],
-                              axis=1)
+        return np.concatenate([rowdot(delta, X), delta.sum(axis=1, keepdims=True)], axis=1)
 
 
 def _csv(name: str) -> Array:
