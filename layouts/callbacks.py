@@ -20,7 +20,7 @@ from optimizers import SpecError, parse_batching, parse_spec, run_spec
 from scenarios.settings import MAX_PAGE_STEPS, simulate, start_points
 from surfaces import get_problem
 
-from . import controls, figures, ids, metrics
+from . import controls, figures, ids, metrics, scenario_ui, share
 
 LIVE_CHUNK = 10
 CONTROL_INPUTS = (("hp-box", "value"), ("hp-bool", "value"), ("hp-choice", "value"), ("sched", "value"),
@@ -131,6 +131,8 @@ def render(settings: dict, drawn: dict, live_on: bool) -> dict:
 
 # ----------------------------------------------------------------------------- registration
 def register_callbacks(app) -> None:
+    scenario_ui.register_scenario_callbacks(app)
+    share.register_share_callbacks(app)
     fig_outputs = [Output(fid, "figure") for fid in ids.FIGURES]
     control_inputs = [Input(_pattern(kind), prop) for kind, prop in CONTROL_INPUTS]
 
@@ -218,7 +220,8 @@ def register_callbacks(app) -> None:
                             Input(ids.TRAJ, "data"), [State(f, "figure") for f in ids.FIGURES],
                             prevent_initial_call=True)
     app.clientside_callback(ClientsideFunction("descent", "syncHyper"),
-                            Output(ids.hp("slider", MATCH, MATCH), "value"), Output(ids.hp("box", MATCH, MATCH), "value"),
+                            Output(ids.hp("slider", MATCH, MATCH), "value"),
+                            Output(ids.hp("box", MATCH, MATCH), "value"),
                             Input(ids.hp("slider", MATCH, MATCH), "value"), Input(ids.hp("box", MATCH, MATCH), "value"),
                             State(ids.hp("slider", MATCH, MATCH), "min"), prevent_initial_call=True)
 
@@ -294,7 +297,8 @@ def live_start(settings: dict) -> tuple[dict, dict]:
 def register_live(app) -> None:
     @app.callback(Output(ids.LIVE, "data", allow_duplicate=True), Output(ids.LIVE_TICK, "disabled"),
                   Output(ids.TRAJ, "data", allow_duplicate=True), Output(ids.DRAWN, "data", allow_duplicate=True),
-                  Output(ids.LIVE_TOGGLE, "children"), Output(ids.LIVE_EXIT, "style"), Output(ids.LIVE_LABEL, "children"),
+                  Output(ids.LIVE_TOGGLE, "children"), Output(ids.LIVE_EXIT, "style"),
+                  Output(ids.LIVE_LABEL, "children"),
                   Output(ids.SETTINGS, "data", allow_duplicate=True),
                   Input(ids.LIVE_TOGGLE, "n_clicks"), Input(ids.LIVE_EXIT, "n_clicks"),
                   State(ids.LIVE, "data"), State(ids.LIVE_TICK, "disabled"), State(ids.SETTINGS, "data"),

@@ -148,7 +148,8 @@ def global_controls(settings: dict, problem) -> html.Div:
     dims = view.get("dims", [0, 1])
     rows = [
         _glob_row("problem", dcc.Dropdown(id=ids.glob("problem"), options=list(PROBLEM_IDS),
-                                          value=settings["problem"], clearable=False, className="dl-choice"), "problem"),
+                                          value=settings["problem"], clearable=False,
+                                          className="dl-choice"), "problem"),
         _glob_row("steps", dcc.Input(id=ids.glob("steps"), type="text", debounce=True, value=str(settings["steps"]),
                                      className="dl-box"), "steps", f"updates per run (0 … {MAX_PAGE_STEPS})"),
         html.Div([_label("start θ₀", "type it, or click the contour map"),

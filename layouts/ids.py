@@ -77,3 +77,42 @@ def start(i: int) -> dict:
 def msg(key: str) -> dict:
     """The message beside a control ('' when the value is fine)."""
     return {"type": "msg", "key": key}
+
+# scenarios (layouts/scenario_ui.py)
+SCENARIO = "dl-scenario"  # the picker
+SCENARIO_PREV = "dl-scenario-prev"
+SCENARIO_NEXT = "dl-scenario-next"
+PRESENT = "dl-present"
+SCENARIO_CARD = "dl-scenario-card"
+SCENARIO_TEXT = "dl-scenario-text"
+GUESS_PANEL = "dl-guess"
+GUESS_W = "dl-guess-w"
+GUESS_B = "dl-guess-b"
+GUESS_LOSS = "dl-guess-loss"
+GUESS_FIT = "dl-guess-fit"
+GUESS_TABLE = "dl-guess-table"
+QUIZ_PANEL = "dl-quiz"
+QUIZ_REVEAL = "dl-quiz-reveal"
+
+# share and export (layouts/share.py)
+URL = "dl-url"  # dcc.Location: the query string carries every setting
+LINK_NOTICE = "dl-link-notice"  # yellow bar: what a link got wrong and what was used instead
+LINK_NOTICE_BODY = "dl-link-notice-body"
+LINK_NOTICE_CLOSE = "dl-link-notice-close"
+COPY_LINK = "dl-copy-link"
+LINK_BOX = "dl-link-box"  # read-only text box with the link (selected when the clipboard is refused)
+COPY_FEEDBACK = "dl-copy-feedback"
+SAVE_SETTINGS = "dl-save-settings"
+SETTINGS_DOWNLOAD = "dl-settings-download"
+LOAD_SETTINGS = "dl-load-settings"  # dcc.Upload
+FILE_MSG = "dl-file-msg"
+EXPORT_FORMAT = "dl-export-format"
+EXPORT_PLOT = "dl-export-plot"
+EXPORT_PLOT_WRAP = "dl-export-plot-wrap"
+EXPORT_SCALE = "dl-export-scale"
+EXPORT_SCALE_WRAP = "dl-export-scale-wrap"
+EXPORT_THEME = "dl-export-theme"
+EXPORT_THEME_WRAP = "dl-export-theme-wrap"
+EXPORT = "dl-export"
+EXPORT_MSG = "dl-export-msg"
+EXPORT_DOWNLOAD = "dl-export-download"

@@ -6,7 +6,7 @@ from dash import dcc, html
 
 from scenarios.settings import defaults
 
-from . import controls, ids
+from . import controls, ids, scenario_ui, share
 
 GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 
@@ -39,6 +39,7 @@ def build_page() -> html.Div:
     """Layout function (a fresh page per visit); every per-user value lives in the stores."""
     settings = defaults()
     return html.Div([
+        share.location(),
         dcc.Store(id=ids.SETTINGS, data=settings),
         dcc.Store(id=ids.REVISION, data=0),
         dcc.Store(id=ids.CONTROLS_SIG, data=controls.signature(settings, 0)),
@@ -49,11 +50,15 @@ def build_page() -> html.Div:
         dcc.Interval(id=ids.LIVE_TICK, interval=250, disabled=True),
         html.Header([html.H1("Descent Lab"),
                      html.Span("gradient descent and its variants on error surfaces", className="dl-sub"),
+                     scenario_ui.scenario_bar(),
                      html.Button("ping", id=ids.NOOP, className="dl-noop", title="no-op round trip (benchmark)"),
                      html.Span(id=ids.NOOP_OUT, className="dl-noop")], className="dl-header"),
         html.Div([
             html.Aside(controls.control_panel(settings), id=ids.CONTROLS, className="dl-sidebar"),
             html.Main([
+                share.share_bar(),
+                share.link_notice(),
+                scenario_ui.explanation_card(),
                 html.Div([_graph(ids.SURFACE, "400px", "dl-main-plot"), _graph(ids.CONTOUR, "400px", "dl-main-plot")],
                          className="dl-row2"),
                 _playback_bar(),

@@ -87,7 +87,7 @@ def test_json_holds_the_settings_that_reproduce_the_run(view):
     assert notices == [] and settings == view
     again = simulate(settings)
     assert [t["optimizer"] for t in doc["trajectories"]] == view["optimizers"]
-    for saved, traj in zip(doc["trajectories"], again):
+    for saved, traj in zip(doc["trajectories"], again, strict=True):
         np.testing.assert_allclose(np.array(saved["runs"][0]["params"]), traj.params[:, 0], rtol=1e-14)
 
 
