@@ -201,6 +201,9 @@ def resolve_hp(optimizer: Optimizer, values: dict | None, convention: str, runs:
         if h.kind == "choice":
             out[h.name] = value
             continue
+        if h.kind == "bool" and np.ndim(value) == 0:
+            out[h.name] = bool(value)  # a plain bool lets the rules skip per-run selection
+            continue
         arr = np.asarray(value, dtype=bool if h.kind == "bool" else float)
         if arr.ndim and arr.shape != (runs,):
             raise SpecError(f"{optimizer.id}: {h.name} has {arr.shape[0]} values for {runs} runs")
@@ -348,7 +351,7 @@ def run(problem: Problem, optimizer: str | Optimizer, starts, steps: int, hp: di
 def _check(current_loss: Array, P: Array, bound: float, k: int, diverged_at: Array,
            reasons: list[str], alive: Array) -> Array:
     """Mark runs that diverge at row k; return the mask of runs still alive after it."""
-    if (current_loss <= bound).all() and np.isfinite(current_loss).all() and np.isfinite(P).all():
+    if np.isfinite(current_loss.sum() + P.sum()) and current_loss.max() <= bound:  # the common case
         return alive
     finite_p = np.isfinite(P).all(axis=1)
     bad = ~(current_loss <= bound) | ~np.isfinite(current_loss) | ~finite_p

@@ -33,6 +33,8 @@ def ema(avg: Array, x: Array, beta: Array) -> Array:
 
 def debias(avg: Array, beta: Array, t: int, on: Array | bool = True) -> Array:
     """Adam's bias correction avg / (1 − beta^t) where `on` (per run), avg unchanged elsewhere."""
+    if on is True:
+        return avg / (1.0 - beta**t)
     return avg / np.where(on, 1.0 - beta**t, 1.0)
 
 
