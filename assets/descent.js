@@ -1,19 +1,35 @@
 /* Descent Lab: client-side drawing and playback (no server request while playing or scrubbing).
  *
  * draw(traj, ...figures): clientside callback; decodes the trajectory payload (layouts/figures.py:
- * pack/unpack) and fills every trace that carries `meta` (same rules as figures.fill in Python).
- * Playback: requestAnimationFrame loop; each frame restyles only the "upto", "cur" and "fit" traces
- * of the mounted graphs. window.descentLab exposes the state for tests and benchmarks.
+ * pack/unpack). New figures from the server (problem / view / optimizer list changed) come filled; a
+ * payload Patch (one hyperparameter changed) never re-plots a figure: only the changed runs' traces are
+ * touched, as below.
+ *
+ * Drawing without re-plotting. A Plotly restyle of a scatter trace recomputes the whole graph (the
+ * contour, the 3-D surface), 30-190 ms each, so nothing that changes per frame goes through Plotly:
+ *  - 2-D plots: a trace whose data is stale (the moving parts while playing/scrubbing: `upto`, `cur`,
+ *    `fit`; or every trace of a run whose payload just changed) is hidden in Plotly's SVG and drawn on a
+ *    <canvas> overlay over the plot, mapped with the axis' own transform (ax._offset + ax.c2p(v)).
+ *  - 3-D scenes: every GL redraw repaints the surface (~100 ms with software GL), so while playing the
+ *    moving scatter3d objects are hidden once and drawn on the overlay, projected with the scene camera
+ *    (cameraParams, dataScale); when settled they are updated in place (gd.data, _fullData and the GL
+ *    object; the surface trace is never rebuilt), one GL redraw.
+ *  - "settle" (pause, button step, after a payload change): one Plotly.restyle per 2-D graph with only
+ *    the stale traces makes the traces exact again and the overlay empties; when paused, the overlay
+ *    and the traces agree.
+ * window.descentLab exposes the state for tests and benchmarks.
  */
 (function () {
   "use strict";
   var Q = 65534;
+  // settle order: the 3-D scene first (until settled its old GL paths show under the overlay's new ones)
   var GRAPHS = ["dl-surface", "dl-contour", "dl-loss", "dl-eta", "dl-params", "dl-fit"];
+  var MOVING = {upto: true, cur: true, fit: true};  // trace kinds that change with the playback step
   var SPEEDS = [0.25, 0.5, 1, 2, 4, 8];
-  var S = {step: null, max: 0, atEnd: true, playing: false, speed: 1, runs: [], data: null,
-           frames: 0, frameMs: 0, last: 0, acc: 0, live: false, syncing: false};
+  var S = {step: null, max: 0, atEnd: true, playing: false, speed: 1, runs: [], raw: [], data: null,
+           frames: 0, frameMs: 0, last: 0, acc: 0, live: false, syncing: false, stale: {},
+           settleTimer: null, seen: new WeakSet(), drawSeq: 0, drawnAt: 0, paintedAt: 0, settledAt: 0};
   window.descentLab = S;
-
   function view(b64) {
     var bin = atob(b64), u8 = new Uint8Array(bin.length);
     for (var i = 0; i < bin.length; i++) u8[i] = bin.charCodeAt(i);
@@ -85,39 +101,315 @@
     var out = {x: pick(field(run, meta.x), rows), y: pick(field(run, meta.y), rows, meta.ylog)};
     if (meta.z) out.z = pick(field(run, meta.z), rows, meta.zlog);
     if (meta.legend) out.name = run.label;
+    if (meta.pin && out.x.length) pin(meta, run, out);
     return out;
+  }
+  /* A divergence marker outside the view box is pinned to its edge, labelled, and (2-D) an arrow points
+   * the way the run went (figures.py: _pin, same rules). */
+  function pin(meta, run, out) {
+    var keys = ["x", "y", "z"], moved = [];
+    meta.pin.forEach(function (box, d) {
+      var v = out[keys[d]][0], c = v === null ? box[1] : Math.min(Math.max(v, box[0]), box[1]);
+      moved.push(v === null ? 1 : (v - c) / (box[1] - box[0]));
+      out[keys[d]] = [c];
+    });
+    var pinned = moved.some(function (m) { return m !== 0; });
+    out.text = [pinned ? "diverged \u2192 step " + run.div : "diverged at step " + run.div];
+    var mx = moved[0], my = moved[1], pos = "top center";
+    if (mx !== 0 && Math.abs(mx) >= Math.abs(my)) pos = mx > 0 ? "middle left" : "middle right";
+    else if (my !== 0) pos = my > 0 ? "bottom center" : "top center";
+    else if (moved[2] > 0) pos = "bottom center";
+    out.textposition = [pos];
+    if (meta.arrow) {
+      out["marker.symbol"] = [pinned && (mx || my) ? "arrow" : "x"];
+      out["marker.angle"] = [pinned && (mx || my) ? Math.round(Math.atan2(mx, my) * 180 / Math.PI) : 0];
+    }
+  }
+  function assign(tr, arr) {  // arr keys may be nested ("marker.angle")
+    Object.keys(arr).forEach(function (key) {
+      var parts = key.split(".");
+      if (parts.length === 1) { tr[key] = arr[key]; return; }
+      tr[parts[0]] = Object.assign({}, tr[parts[0]]);
+      tr[parts[0]][parts[1]] = arr[key];
+    });
+    return tr;
   }
   function fillFigure(fig, step) {
     var data = fig.data.map(function (tr) {
       if (!tr.meta || tr.meta.run === undefined) return tr;
       var arr = traceArrays(tr.meta, step);
-      return arr ? Object.assign({}, tr, arr) : tr;
+      return arr ? assign(Object.assign({}, tr), arr) : tr;
     });
     return Object.assign({}, fig, {data: data});
   }
   function curStep() { return S.step === null ? S.max : S.step; }
 
-  /* ------------------------------------------------------------------ playback */
+  /* ------------------------------------------------------------------ graphs and staleness */
   function gd(id) { return document.querySelector("#" + id + " .js-plotly-plot") || document.querySelector("#" + id + ".js-plotly-plot"); }
-  function applyStep() {
-    var t0 = performance.now(), step = curStep();
-    GRAPHS.forEach(function (id) {
-      var g = gd(id);
-      if (!g || !g.data || !window.Plotly) return;
-      var idx = [], upd = {x: [], y: []}, threeD = false;
-      g.data.forEach(function (tr, i) {
-        var m = tr.meta;
-        if (!m || m.run === undefined || !(m.at === "upto" || m.at === "cur" || m.at === "fit")) return;
-        var arr = traceArrays(m, step);
-        if (!arr) return;
-        idx.push(i); upd.x.push(arr.x); upd.y.push(arr.y);
-        if (arr.z) { threeD = true; (upd.z = upd.z || []).push(arr.z); }
-      });
-      if (idx.length) window.Plotly.restyle(g, upd, idx);
+  function ready(g) { return !!(g && g.data && g._fullData && g._fullLayout && window.Plotly); }
+  function is3d(g) { return !!(g._fullLayout._has && g._fullLayout._has("gl3d")); }
+  function staleOf(id) { return S.stale[id] || (S.stale[id] = {moving: false, runs: {}}); }
+  function isStale(st, m) { return !!m && m.run !== undefined && (!!st.runs[m.run] || (st.moving && !!MOVING[m.at])); }
+  function staleIdx(g, st) {
+    var out = [];
+    g.data.forEach(function (tr, i) { if (isStale(st, tr.meta)) out.push(i); });
+    return out;
+  }
+  function markMoving() { GRAPHS.forEach(function (id) { staleOf(id).moving = true; }); }
+  function markRuns(runs) { GRAPHS.forEach(function (id) { runs.forEach(function (j) { staleOf(id).runs[j] = true; }); }); }
+  function shown(tr) { return tr.visible === undefined || tr.visible === true; }  // not hidden by the legend
+  function axis(g, ref, letter) { return g._fullLayout[letter + "axis" + (ref || letter).slice(1)]; }
+
+  /* ------------------------------------------------------------------ 2-D overlay */
+  function setHidden(g, idx) {
+    var key = idx.join(",");
+    if (g._dlHiddenKey === key) return;
+    g._dlHiddenKey = key;
+    var hide = {};
+    idx.forEach(function (i) { hide[i] = true; });
+    g.querySelectorAll(".scatterlayer .trace").forEach(function (el) {
+      var cd = el.__data__, tr = cd && cd[0] && cd[0].trace;
+      if (tr) el.style.display = hide[tr.index] ? "none" : "";
     });
+  }
+  function canvasFor(g) {
+    var box = g.querySelector(".svg-container");
+    if (!box) return null;
+    var cv = g._dlCanvas;
+    if (!cv || cv.parentNode !== box) {
+      cv = document.createElement("canvas");
+      cv.className = "dl-overlay";
+      var under = box.querySelector(".gl-container") || box.querySelector("svg.main-svg");  // above the data
+      box.insertBefore(cv, under ? under.nextSibling : box.firstChild);
+      g._dlCanvas = cv;
+    }
+    var w = g._fullLayout.width, h = g._fullLayout.height, dpr = window.devicePixelRatio || 1;
+    if (cv._w !== w || cv._h !== h || cv._dpr !== dpr) {
+      cv.width = Math.round(w * dpr); cv.height = Math.round(h * dpr);
+      cv.style.width = w + "px"; cv.style.height = h + "px";
+      cv._w = w; cv._h = h; cv._dpr = dpr; cv._empty = false;
+    }
+    return cv;
+  }
+  function paint(g, id, step) {
+    if (!ready(g)) return;
+    var st = staleOf(id), idx = staleIdx(g, st), three = is3d(g);
+    if (three) hideGL(g, idx.filter(function (i) { return st.moving && MOVING[g.data[i].meta.at]; }));
+    else setHidden(g, idx);
+    var cv = canvasFor(g);
+    if (!cv || (!idx.length && cv._empty)) return;
+    var ctx = cv.getContext("2d");
+    ctx.setTransform(cv._dpr, 0, 0, cv._dpr, 0, 0);
+    ctx.clearRect(0, 0, cv._w, cv._h);
+    cv._empty = !idx.length;
+    g._dlMarks = [];
+    idx.forEach(function (i) {
+      var fd = g._fullData[i], m = g.data[i].meta;
+      if (!fd || !shown(g.data[i])) return;
+      if (fd.visible !== true) fd = Object.assign({xaxis: "x", yaxis: "y", scene: "scene"}, g.data[i]);  // was empty
+      var arr = traceArrays(m, step);
+      if (!arr) return;
+      var map = three ? sceneMap(g, fd, arr) : axisMap(g, fd, arr);
+      if (map) drawTrace(ctx, fd, arr, map);
+      if (m.at === "cur" && arr.x.length) g._dlMarks.push({run: m.run, x: arr.x[0], y: arr.y[0]});
+    });
+  }
+  function px(ax, v) {
+    if (v === null || v === undefined) return null;
+    var p = ax.c2p(v);
+    return isFinite(p) ? ax._offset + Math.max(-1e5, Math.min(1e5, p)) : null;
+  }
+  function dashOf(dash, w) {
+    var d = Math.max(w, 3);
+    return {dot: [d, d], dash: [3 * d, 3 * d], longdash: [5 * d, 5 * d], dashdot: [3 * d, d, d, d],
+            longdashdot: [5 * d, 2 * d, d, 2 * d]}[dash] || [];
+  }
+  function at(v, k) { return Array.isArray(v) ? v[k] : v; }
+  /* Pixel positions of a trace's points: {X, Y, clip: [x, y, w, h]}. 2-D: the axis' own transform. */
+  function axisMap(g, fd, arr) {
+    var xa = axis(g, fd.xaxis, "x"), ya = axis(g, fd.yaxis, "y");
+    if (!xa || !ya) return null;
+    var n = arr.x.length, X = new Array(n), Y = new Array(n);
+    for (var k = 0; k < n; k++) { X[k] = px(xa, arr.x[k]); Y[k] = px(ya, arr.y[k]); }
+    return {X: X, Y: Y, clip: fd.cliponaxis === false ? null : [xa._offset, ya._offset, xa._length, ya._length]};
+  }
+  /* 3-D: the scene camera's projection (as Plotly's gl3d hover does), points scaled by the scene's
+   * dataScale; drawn over the surface (no occlusion) until the scene is settled. */
+  function sceneMap(g, fd, arr) {
+    var sc = g._fullLayout[fd.scene] && g._fullLayout[fd.scene]._scene;
+    var cp = sc && sc.glplot && sc.glplot.cameraParams;
+    if (!cp || !cp.projection) return null;
+    var box = sc.container.getBoundingClientRect(), base = g.querySelector(".svg-container").getBoundingClientRect();
+    var ox = box.left - base.left, oy = box.top - base.top, w = box.width, h = box.height, ds = sc.dataScale;
+    var n = arr.x.length, X = new Array(n), Y = new Array(n), z = arr.z || [];
+    for (var k = 0; k < n; k++) {
+      if (arr.x[k] === null || arr.y[k] === null || z[k] === null || z[k] === undefined) { X[k] = Y[k] = null; continue; }
+      var v = mul(cp.projection, mul(cp.view, mul(cp.model, [arr.x[k] * ds[0], arr.y[k] * ds[1], z[k] * ds[2], 1])));
+      if (!(v[3] > 0)) { X[k] = Y[k] = null; continue; }
+      X[k] = ox + (0.5 + 0.5 * v[0] / v[3]) * w;
+      Y[k] = oy + (0.5 - 0.5 * v[1] / v[3]) * h;
+    }
+    return {X: X, Y: Y, clip: [ox, oy, w, h], scale: 0.5};
+  }
+  function mul(m, v) {
+    var out = [0, 0, 0, 0];
+    for (var i = 0; i < 4; i++) out[i] = m[i] * v[0] + m[4 + i] * v[1] + m[8 + i] * v[2] + m[12 + i] * v[3];
+    return out;
+  }
+  function drawTrace(ctx, fd, arr, map) {
+    var mode = fd.mode || "lines", n = arr.x.length, X = map.X, Y = map.Y, k, sc = map.scale || 1;
+    ctx.save();
+    if (map.clip) { ctx.beginPath(); ctx.rect(map.clip[0], map.clip[1], map.clip[2], map.clip[3]); ctx.clip(); }
+    ctx.globalAlpha = fd.opacity === undefined ? 1 : fd.opacity;
+    if (mode.indexOf("lines") >= 0 && fd.line) {
+      ctx.strokeStyle = fd.line.color; ctx.lineWidth = fd.line.width * sc;
+      ctx.setLineDash(dashOf(fd.line.dash, fd.line.width)); ctx.lineJoin = "round"; ctx.lineCap = "round";
+      ctx.beginPath();
+      var pen = false;
+      for (k = 0; k < n; k++) {
+        if (X[k] === null || Y[k] === null) { pen = false; continue; }
+        if (pen) ctx.lineTo(X[k], Y[k]); else ctx.moveTo(X[k], Y[k]);
+        pen = true;
+      }
+      ctx.stroke();
+      ctx.setLineDash([]);
+    }
+    if (mode.indexOf("markers") >= 0 && fd.marker) {
+      var mk = fd.marker, ml = mk.line || {};
+      for (k = 0; k < n; k++) {
+        if (X[k] === null || Y[k] === null) continue;
+        symbol(ctx, X[k], Y[k], at(arr["marker.symbol"] || mk.symbol, k), at(mk.size, k) * (sc < 1 ? 1.6 : 1), at(mk.color, k),
+               at(ml.color, k), at(ml.width, k) || 0, at(arr["marker.angle"] || mk.angle, k) || 0);
+      }
+    }
+    if (mode.indexOf("text") >= 0 && fd.textfont) {
+      var tf = fd.textfont, text = arr.text || fd.text;
+      ctx.font = at(tf.size, 0) + "px " + at(tf.family, 0);
+      ctx.fillStyle = at(tf.color, 0);
+      for (k = 0; k < n; k++) {
+        if (X[k] === null || Y[k] === null || !at(text, k)) continue;
+        var pos = String(at(arr.textposition || fd.textposition, k) || "middle center").split(" ");
+        var off = (at(mk && mk.size, k) || 8) / 2 + 3;
+        ctx.textAlign = pos[1] === "left" ? "right" : pos[1] === "right" ? "left" : "center";
+        ctx.textBaseline = pos[0] === "top" ? "bottom" : pos[0] === "bottom" ? "top" : "middle";
+        ctx.fillText(at(text, k), X[k] + (pos[1] === "left" ? -off : pos[1] === "right" ? off : 0),
+                     Y[k] + (pos[0] === "top" ? -off : pos[0] === "bottom" ? off : 0));
+      }
+    }
+    ctx.restore();
+  }
+  function symbol(ctx, x, y, sym, size, fill, lc, lw, angle) {
+    var r = (size || 6) / 2, s = String(sym || "circle");
+    ctx.save();
+    ctx.translate(x, y);
+    ctx.rotate(angle * Math.PI / 180);
+    ctx.beginPath();
+    if (s.indexOf("diamond") === 0) { ctx.moveTo(0, -1.3 * r); ctx.lineTo(1.3 * r, 0); ctx.lineTo(0, 1.3 * r); ctx.lineTo(-1.3 * r, 0); ctx.closePath(); }
+    else if (s.indexOf("square") === 0) { ctx.rect(-r, -r, 2 * r, 2 * r); }
+    else if (s.indexOf("arrow") === 0) { ctx.moveTo(0, -1.4 * r); ctx.lineTo(r, r); ctx.lineTo(-r, r); ctx.closePath(); }
+    else if (s.indexOf("x") === 0) {
+      var a = 0.8 * r, b = 0.25 * r;  // an x of two bars
+      ctx.moveTo(-a, -a + b); ctx.lineTo(-a + b, -a); ctx.lineTo(0, -b); ctx.lineTo(a - b, -a); ctx.lineTo(a, -a + b);
+      ctx.lineTo(b, 0); ctx.lineTo(a, a - b); ctx.lineTo(a - b, a); ctx.lineTo(0, b); ctx.lineTo(-a + b, a);
+      ctx.lineTo(-a, a - b); ctx.lineTo(-b, 0); ctx.closePath();
+    }
+    else ctx.arc(0, 0, r, 0, 2 * Math.PI);
+    if (fill) { ctx.fillStyle = fill; ctx.fill(); }
+    if (lw > 0 && lc) { ctx.lineWidth = lw; ctx.strokeStyle = lc; ctx.stroke(); }
+    ctx.restore();
+  }
+
+  /* ------------------------------------------------------------------ 3-D scenes */
+  function glObject(g, fd) {
+    var sc = fd && fd.visible === true && g._fullLayout[fd.scene] && g._fullLayout[fd.scene]._scene;
+    return sc ? {sc: sc, obj: sc.traces[fd.uid]} : {};
+  }
+  /* Hide the GL objects of the traces the overlay draws (one GL redraw when the set changes). */
+  function hideGL(g, idx) {
+    var key = idx.join(",");
+    if (g._dlGLData !== g._fullData) { g._dlGLData = g._fullData; g._dlGLKey = ""; }  // re-plotted: all shown
+    if (g._dlGLKey === key) return;
+    var was = g._dlGLKey ? g._dlGLKey.split(",").map(Number) : [], scenes = [];
+    g._dlGLKey = key;
+    was.concat(idx).forEach(function (i) {
+      var fd = g._fullData[i], o = glObject(g, fd);
+      if (!o.obj) return;
+      o.obj.update(idx.indexOf(i) >= 0 ? Object.assign({}, fd, {x: [NaN], y: [NaN], z: [NaN], text: [""], _length: 1}) : fd);
+      if (scenes.indexOf(o.sc) < 0) scenes.push(o.sc);
+    });
+    scenes.forEach(function (sc) { sc.glplot.redraw(); });
+  }
+  /* Make 3-D traces exact in place: gd.data and the GL objects, without re-building the surface. */
+  function write3d(g, idx, step) {
+    var scenes = [], missing = [], upd = [];
+    idx.forEach(function (i) {
+      var arr = traceArrays(g.data[i].meta, step);
+      if (!arr) return;
+      assign(g.data[i], arr);
+      var fd = g._fullData[i], o = glObject(g, fd);
+      if (!o.obj) { if (shown(g.data[i]) && arr.x.length) { missing.push(i); upd.push(arr); } return; }
+      assign(fd, arr);
+      fd._length = arr.x.length;
+      o.obj.update(fd);
+      if (scenes.indexOf(o.sc) < 0) scenes.push(o.sc);
+    });
+    g._dlGLKey = "";
+    scenes.forEach(function (sc) { sc.glplot.redraw(); });
+    if (missing.length) restyle(g, missing, upd);  // a trace that was empty has no GL object yet
+  }
+  function restyle(g, idx, arrs) {
+    var upd = {};
+    arrs.forEach(function (arr, n) {
+      Object.keys(arr).forEach(function (key) { (upd[key] = upd[key] || new Array(arrs.length))[n] = arr[key]; });
+    });
+    window.Plotly.restyle(g, upd, idx);
+  }
+
+  /* ------------------------------------------------------------------ render / settle */
+  function render() {
+    var t0 = performance.now(), step = curStep();
+    GRAPHS.forEach(function (id) { paint(gd(id), id, step); });
     updateBar();
     S.frameMs = performance.now() - t0;
   }
+  function settleGraph(id) {
+    var g = gd(id);
+    if (!ready(g)) return;
+    var st = staleOf(id), step = curStep(), idx = staleIdx(g, st);
+    st.moving = false; st.runs = {};
+    if (!idx.length) { paint(g, id, step); return; }
+    if (is3d(g)) { write3d(g, idx, step); paint(g, id, step); return; }
+    var keep = [], arrs = [];
+    idx.forEach(function (i) { var arr = traceArrays(g.data[i].meta, step); if (arr) { keep.push(i); arrs.push(arr); } });
+    if (keep.length) restyle(g, keep, arrs);
+    paint(g, id, step);  // nothing stale: unhides the traces, empties the overlay
+  }
+  function settleAll() {
+    if (S.settleTimer) { clearTimeout(S.settleTimer); S.settleTimer = null; }
+    GRAPHS.forEach(settleGraph);
+    S.settledAt = performance.now();
+  }
+  function pending() {
+    return GRAPHS.filter(function (id) { var g = gd(id); return ready(g) && staleIdx(g, staleOf(id)).length; });
+  }
+  /* One graph per task, so the page stays responsive; throttled (not reset by later calls) unless
+   * `restart` (keyboard stepping: settle once the keys stop). */
+  function scheduleSettle(delay, restart) {
+    if (S.settleTimer && !restart) return;
+    if (S.settleTimer) clearTimeout(S.settleTimer);
+    S.settleTimer = setTimeout(function next() {
+      S.settleTimer = null;
+      if (S.playing) return;  // pause() schedules again
+      var todo = pending();
+      if (!todo.length) { S.settledAt = performance.now(); return; }
+      settleGraph(todo[0]);
+      S.settleTimer = setTimeout(next, 0);
+    }, delay);
+  }
+  S.marks = function (id) { var g = gd(id); return (g && g._dlMarks) || []; };
+  S.pending = pending;
+
+  /* ------------------------------------------------------------------ playback */
   function updateBar() {
     var step = curStep();
     var label = document.getElementById("dl-step-label");
@@ -132,77 +424,92 @@
       try { window.dash_clientside.set_props("dl-step", {data: curStep()}); } catch (e) { /* page not ready */ }
     }
   }
-  function setStep(step) {
+  /* how: "now" (a button: traces exact before returning), "keys" (settle once the keys stop),
+   * "drag" (the scrubber: settle on release) */
+  function setStep(step, how) {
     S.step = Math.max(0, Math.min(S.max, Math.round(step)));
     S.atEnd = S.step >= S.max;
-    applyStep();
+    markMoving();
+    if (how === "now" || how === undefined) { settleAll(); updateBar(); }
+    else { render(); if (how === "keys") scheduleSettle(250, true); }
   }
   function play() {
     if (curStep() >= S.max) S.step = 0;
     S.playing = true; S.last = 0; S.acc = 0; updateBar();
   }
-  function pause() { S.playing = false; updateBar(); publishStep(); }
-  S.play = play; S.pause = pause; S.setStep = setStep; S.applyStep = applyStep;
+  function pause() { S.playing = false; updateBar(); publishStep(); scheduleSettle(0, true); }
+  S.play = play; S.pause = pause; S.setStep = setStep; S.settle = settleAll; S.render = render;
 
   function loop(ts) {
+    window.requestAnimationFrame(loop);
     if (S.playing) {
       var dt = S.last ? Math.min(ts - S.last, 100) : 16.667;
       S.last = ts; S.acc += S.speed * dt / 16.667;
-      var adv = Math.floor(S.acc);
+      var adv = Math.floor(S.acc + 0.25);  // tolerate frame-time jitter: one step per frame at speed 1
       if (adv >= 1) {
         S.acc -= adv; S.step = Math.min(curStep() + adv, S.max); S.atEnd = S.step >= S.max;
-        applyStep(); S.frames++;
+        markMoving(); render(); S.frames++;
       }
       if (S.step >= S.max && !S.live) pause();
     }
-    bindCameraSync();
-    window.requestAnimationFrame(loop);
+    bindGraphs();
   }
   window.requestAnimationFrame(loop);
 
-  function bindCameraSync() {
-    var g = gd("dl-surface");
-    if (!g || g._dlBound || !g.on) return;
-    g._dlBound = true;
-    g.on("plotly_relayout", function (ev) {
-      if (S.syncing) return;
-      var key = Object.keys(ev).filter(function (k) { return /^scene\d*\.camera$/.test(k); })[0];
-      if (!key) return;
-      var upd = {};
-      Object.keys(g._fullLayout || {}).forEach(function (k) {
-        if (/^scene\d*$/.test(k) && k + ".camera" !== key) upd[k + ".camera"] = ev[key];
-      });
-      if (!Object.keys(upd).length) return;
-      S.syncing = true;
-      window.Plotly.relayout(g, upd).then(function () { S.syncing = false; }, function () { S.syncing = false; });
+  /* Re-draw the overlay whenever Plotly re-draws or re-maps a graph (react, resize, zoom, pan). */
+  function bindGraphs() {
+    GRAPHS.forEach(function (id) {
+      var g = gd(id);
+      if (!g || g._dlBound || !g.on) return;
+      g._dlBound = true;
+      var repaint = function () { g._dlHiddenKey = null; if (ready(g)) paint(g, id, curStep()); };
+      g.on("plotly_afterplot", repaint);
+      g.on("plotly_relayout", repaint);
+      if (id === "dl-surface") g.on("plotly_relayout", function (ev) { syncCameras(g, ev); });
     });
+  }
+  function syncCameras(g, ev) {
+    if (S.syncing) return;
+    var key = Object.keys(ev).filter(function (k) { return /^scene\d*\.camera$/.test(k); })[0];
+    if (!key) return;
+    var upd = {};
+    Object.keys(g._fullLayout || {}).forEach(function (k) {
+      if (/^scene\d*$/.test(k) && k + ".camera" !== key) upd[k + ".camera"] = ev[key];
+    });
+    if (!Object.keys(upd).length) return;
+    S.syncing = true;
+    window.Plotly.relayout(g, upd).then(function () { S.syncing = false; }, function () { S.syncing = false; });
   }
 
   function onClick(e) {
     var t = e.target.closest && e.target.closest("button");
     if (!t) return;
     if (t.id === "dl-play") { S.playing ? pause() : play(); }
-    else if (t.id === "dl-back") { pause(); setStep(curStep() - 1); publishStep(); }
-    else if (t.id === "dl-forward") { pause(); setStep(curStep() + 1); publishStep(); }
-    else if (t.id === "dl-reset") { S.playing = false; setStep(0); publishStep(); }
+    else if (t.id === "dl-back") { pause(); setStep(curStep() - 1, "now"); }
+    else if (t.id === "dl-forward") { pause(); setStep(curStep() + 1, "now"); }
+    else if (t.id === "dl-reset") { pause(); setStep(0, "now"); publishStep(); }
     else if (t.id === "dl-speed") {
       S.speed = SPEEDS[(SPEEDS.indexOf(S.speed) + 1) % SPEEDS.length];
       t.textContent = "speed ×" + S.speed;
     }
+    if (t.id === "dl-back" || t.id === "dl-forward") publishStep();
   }
   function onInput(e) {
-    if (e.target && e.target.id === "dl-scrub") { S.playing = false; setStep(+e.target.value); }
+    if (e.target && e.target.id === "dl-scrub") { S.playing = false; setStep(+e.target.value, "drag"); }
   }
-  function onChange(e) { if (e.target && e.target.id === "dl-scrub") publishStep(); }
+  function onChange(e) { if (e.target && e.target.id === "dl-scrub") { publishStep(); scheduleSettle(0, true); } }
   function onKey(e) {
     var tag = (e.target && e.target.tagName || "").toLowerCase();
     if (tag === "input" && e.target.type !== "range" || tag === "textarea" || tag === "select" ||
         (e.target && e.target.isContentEditable)) return;
-    if (e.key === " " || e.code === "Space") { e.preventDefault(); S.playing ? pause() : play(); }
-    else if (e.key === "ArrowRight") { e.preventDefault(); pause(); setStep(curStep() + (e.shiftKey ? 10 : 1)); }
-    else if (e.key === "ArrowLeft") { e.preventDefault(); pause(); setStep(curStep() - (e.shiftKey ? 10 : 1)); }
-    else if (e.key === "Home") { pause(); setStep(0); }
-    else if (e.key === "End") { pause(); setStep(S.max); }
+    var by = e.shiftKey ? 10 : 1;
+    if (e.key === " " || e.code === "Space") { e.preventDefault(); S.playing ? pause() : play(); return; }
+    var to = {ArrowRight: curStep() + by, ArrowLeft: curStep() - by, Home: 0, End: S.max}[e.key];
+    if (to === undefined) return;
+    e.preventDefault();
+    pause();
+    setStep(to, "keys");
+    publishStep();
   }
   document.addEventListener("click", onClick);
   document.addEventListener("input", onInput);
@@ -210,13 +517,22 @@
   document.addEventListener("keydown", onKey);
 
   /* ------------------------------------------------------------------ clientside callbacks */
+  var FIG_IDS = ["dl-surface", "dl-contour", "dl-loss", "dl-eta", "dl-params", "dl-fit"];  // ids.FIGURES order
+  /* fn runs at the start of the frame after the one that showed the overlay (so it was painted) */
+  function afterPaint(fn) { window.requestAnimationFrame(function () { window.requestAnimationFrame(fn); }); }
   function fmt(v) { return String(Number(Number(v).toPrecision(4))); }
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     descent: {
+      /* New figure objects (from the server) are filled for the current step; for figures already
+       * drawn only the runs whose payload changed are redrawn: overlay now, traces at the next settle. */
       draw: function (traj) {
         var figs = Array.prototype.slice.call(arguments, 1);
         var nu = window.dash_clientside.no_update;
         if (!traj || !traj.runs) return figs.map(function () { return nu; });
+        var t0 = performance.now();
+        var raw = traj.runs.map(function (r) { return JSON.stringify(r); }), changed = [];
+        raw.forEach(function (s, j) { if (s !== S.raw[j]) changed.push(j); });
+        S.raw = raw;
         S.runs = traj.runs.map(decodeRun);
         S.data = traj.data || null;
         S.live = !!traj.live;
@@ -224,8 +540,32 @@
         S.runs.forEach(function (r) { if (r.k.length) max = Math.max(max, r.k[r.k.length - 1]); });
         S.max = max;
         if (S.live || S.atEnd || S.step === null || S.step > max) { S.step = max; S.atEnd = true; }
-        updateBar();
-        return figs.map(function (f) { return f && f.data && f.data.length ? fillFigure(f, curStep()) : nu; });
+        var step = curStep();
+        var out = figs.map(function (f, n) {
+          var id = FIG_IDS[n];
+          if (!f || !f.data || !f.data.length) return nu;
+          if (S.seen.has(f)) {
+            changed.forEach(function (j) { staleOf(id).runs[j] = true; });
+            return nu;
+          }
+          S.seen.add(f);
+          S.stale[id] = {moving: false, runs: {}};
+          if (step === max) return nu;  // the server filled it at the last step
+          var filled = fillFigure(f, step);
+          S.seen.add(filled);
+          return filled;
+        });
+        if (S.live) settleGraph("dl-surface");  // streaming: no old-and-new overlap in the 3-D scene
+        render();
+        S.drawSeq++;
+        S.drawMs = performance.now() - t0;
+        S.drawnAt = performance.now();
+        var seq = S.drawSeq;
+        afterPaint(function () {
+          if (seq === S.drawSeq) S.paintedAt = performance.now();
+          if (!S.playing) scheduleSettle(S.live ? 600 : 0);
+        });
+        return out;
       },
       syncHyper: function (slider, box, min) {
         var nu = window.dash_clientside.no_update;

@@ -8,7 +8,10 @@ playback shows the last kept step at or before the current one, which looks the 
 
 Every trajectory trace carries `meta = {"run", "at", "x", "y"[, "z", "zlog"]}` naming the payload fields
 it shows and which rows (`all`, `upto` the current step, `cur` = the marker, `first`, `div` = the
-divergence marker, `chg` = Live-mode change points, `fit` = model-fit curve). `fill()` computes the trace
+divergence marker, `chg` = Live-mode change points, `fit` = model-fit curve). A `div` marker with
+`pin` (the view box) is pinned to the box's edge when the run left it, labelled "diverged → step N" and,
+with `arrow`, drawn as an arrow pointing the way the run went; the status banner and the hover text give
+the true values. `fill()` computes the trace
 from the payload; assets/descent.js does the same in the browser (for updates and playback), so a
 hyperparameter change only ships the payload, never the surface grid.
 """
@@ -262,7 +265,34 @@ def fill(trace: dict, pl: dict, step: int | None = None) -> dict:
         trace["z"] = _pick(field(run, meta["z"]), rows, meta.get("zlog", False))
     if meta.get("legend"):
         trace["name"] = run["label"]
+    if meta.get("pin") and trace["x"]:
+        _pin(trace, meta, run)
     return trace
+
+
+def _pin(trace: dict, meta: dict, run: dict) -> None:
+    """Pin a divergence marker that left the view box to the box's edge (assets/descent.js: pin)."""
+    moved = []
+    for key, (lo, hi) in zip("xyz", meta["pin"], strict=False):
+        v = trace[key][0]
+        c = hi if v is None else min(max(v, lo), hi)
+        moved.append(1.0 if v is None else (v - c) / (hi - lo))
+        trace[key] = [c]
+    pinned = any(m != 0 for m in moved)
+    trace["text"] = [f"diverged → step {run['div']}" if pinned else f"diverged at step {run['div']}"]
+    mx, my = moved[0], moved[1]
+    pos = "top center"
+    if mx != 0 and abs(mx) >= abs(my):
+        pos = "middle left" if mx > 0 else "middle right"
+    elif my != 0:
+        pos = "bottom center" if my > 0 else "top center"
+    elif len(moved) > 2 and moved[2] > 0:
+        pos = "bottom center"
+    trace["textposition"] = [pos]
+    if meta.get("arrow"):
+        arrow = pinned and (mx != 0 or my != 0)
+        trace["marker"] = {**trace.get("marker", {}), "symbol": ["arrow" if arrow else "x"],
+                           "angle": [round(math.degrees(math.atan2(mx, my))) if arrow else 0]}
 
 
 def _sigmoid(z: float) -> float:
@@ -289,7 +319,8 @@ def filled(fig: go.Figure, pl: dict, step: int | None = None) -> go.Figure:
         plain = trace.to_plotly_json()
         if "meta" in plain:
             fill(plain, {**plain_pl, "decoded": runs}, step)
-            trace.update({key: plain[key] for key in ("x", "y", "z", "name") if key in plain})
+            trace.update({key: plain[key] for key in ("x", "y", "z", "name", "text", "textposition", "marker")
+                          if key in plain})
     return fig
 
 
@@ -311,6 +342,7 @@ def _path_traces(j: int, run: dict, grid: dict, three_d: bool, legend: bool) -> 
     """Ghost of the whole path, the path so far, the current-step marker, start and divergence."""
     dx, dy = (f"p.{grid['dims'][0]}", f"p.{grid['dims'][1]}") if grid["dim"] > 1 else ("p.0", "loss")
     base = {"x": dx, "y": dy, "run": j}
+    pin = {"pin": _view_box(grid, three_d), "arrow": not three_d} if grid["dim"] > 1 else {}
     if three_d:
         base.update(z="loss")
     kind = go.Scatter3d if three_d else go.Scatter
@@ -331,8 +363,8 @@ def _path_traces(j: int, run: dict, grid: dict, three_d: bool, legend: bool) -> 
         kind(mode="markers+text", marker=dict(color=theme.DIVERGED, symbol="x", size=mk["size"] + 6,
                                               line=dict(color="#000", width=1)),
              text=["diverged"], textposition="top center", textfont=dict(color=theme.DIVERGED, size=16),
-             showlegend=False, legendgroup=group, hovertemplate=f"{name}: diverged<extra></extra>",
-             meta={**base, "at": "div"}),
+             showlegend=False, legendgroup=group, hovertemplate=f"{name}: {run['msg'] or 'diverged'}<extra></extra>",
+             meta={**base, "at": "div", **pin}, **({} if three_d else {"cliponaxis": False})),
         kind(mode="markers", marker=dict(color="#FFD700", symbol="diamond", size=mk["size"] + 2,
                                          line=dict(color="#000", width=2)), showlegend=False,
              legendgroup=group, hovertemplate="η changed here (Live)<extra></extra>",
@@ -340,9 +372,42 @@ def _path_traces(j: int, run: dict, grid: dict, three_d: bool, legend: bool) -> 
     ]
 
 
+def _view_box(grid: dict, three_d: bool) -> list:
+    """The plotted window [[x0, x1], [y0, y1](, [z0, z1])]: a 3-D scene keeps the surface's own z range, so a
+    diverged path (loss 1e6 and more) cannot stretch the z axis and flatten the surface."""
+    box = [list(grid["window"][0]), list(grid["window"][1])]
+    return box + [_z_range(grid)] if three_d else box
+
+
+def _z_range(grid: dict) -> list[float]:
+    z = np.asarray(grid["z"], dtype=float)
+    z = z[np.isfinite(z)]
+    lo, hi = (float(z.min()), float(z.max())) if z.size else (0.0, 1.0)
+    pad = 0.04 * (hi - lo or 1.0)
+    return [float(f"{lo - pad:.4g}"), float(f"{hi + pad:.4g}")]
+
+
+def short_label(label: str, width: int = 16) -> str:
+    """A run label for a small panel title: course symbols, the optimizer on its own line, the settings
+    wrapped at commas ("momentum:eta=1,gamma=0.9" -> "momentum<br>η=1, γ=0.9")."""
+    for long, sym in (("beta1", "β₁"), ("beta2", "β₂"), ("gamma", "γ"), ("beta", "β"), ("eta", "η"),
+                      ("eps", "ε")):
+        label = label.replace(f"{long}=", f"{sym}=")
+    head, _, rest = label.partition(":")
+    lines, line = [head], ""
+    for part in filter(None, rest.split(",")):
+        if line and len(line) + len(part) + 2 > width:
+            lines.append(line)
+            line = part
+        else:
+            line = f"{line}, {part}" if line else part
+    return "<br>".join(lines + [line] if line else lines)
+
+
 def _surface_trace(grid: dict, showscale: bool):
-    return go.Surface(x=grid["xs"], y=grid["ys"], z=grid["z"], surfacecolor=grid["zc"], colorscale=theme.SURFACE_SCALE,
-                      showscale=showscale, opacity=0.92, hovertemplate="%{x:.3g}, %{y:.3g}<br>L = %{z:.4g}<extra></extra>",
+    return go.Surface(x=grid["xs"], y=grid["ys"], z=grid["z"], surfacecolor=grid["zc"],
+                      colorscale=theme.SURFACE_SCALE, showscale=showscale, opacity=0.92,
+                      hovertemplate="%{x:.3g}, %{y:.3g}<br>L = %{z:.4g}<extra></extra>",
                       contours=dict(z=dict(show=True, usecolormap=False, color="#555", width=1, project_z=False)))
 
 
@@ -381,11 +446,12 @@ def surface_figure(grid: dict, pl: dict, mode: str = "overlay", step: int | None
     runs = pl["runs"]
     scene = dict(xaxis_title=_axis_title(grid, 0), yaxis_title=_axis_title(grid, 1), zaxis_title="L",
                  camera=dict(eye=dict(x=-1.5, y=-1.5, z=1.1)), aspectmode="cube",
-                 xaxis=dict(range=grid["window"][0]), yaxis=dict(range=grid["window"][1]))
+                 xaxis=dict(range=grid["window"][0]), yaxis=dict(range=grid["window"][1]),
+                 zaxis=dict(range=_z_range(grid)))
     if mode == "side" and len(runs) > 1:
         rows, cols = _runs_layout(len(runs))
         fig = make_subplots(rows=rows, cols=cols, specs=[[{"type": "scene"}] * cols] * rows,
-                            subplot_titles=[r["label"] for r in runs], horizontal_spacing=0.02,
+                            subplot_titles=[short_label(r["label"]) for r in runs], horizontal_spacing=0.02,
                             vertical_spacing=0.06)
         for j, run in enumerate(runs):
             row, col = divmod(j, cols)
@@ -398,7 +464,8 @@ def surface_figure(grid: dict, pl: dict, mode: str = "overlay", step: int | None
         for j, run in enumerate(runs):
             fig.add_traces(_path_traces(j, run, grid, three_d=True, legend=False))
         fig.update_layout(scene=scene)
-    fig.update_layout(template=theme.TEMPLATE, margin=dict(l=0, r=0, t=30, b=0), showlegend=False,
+    fig.update_layout(template=theme.TEMPLATE, margin=dict(l=0, r=0, t=52 if mode == "side" else 30, b=0),
+                      showlegend=False,
                       uirevision=f"surface-{grid['names']}-{grid['dims']}-{mode}")
     return filled(fig, pl, step)
 
@@ -411,7 +478,7 @@ def contour_figure(grid: dict, pl: dict, mode: str = "overlay", step: int | None
     axis = dict(xaxis_title=_axis_title(grid, 0), yaxis_title=_axis_title(grid, 1))
     if mode == "side" and len(runs) > 1:
         rows, cols = _runs_layout(len(runs))
-        fig = make_subplots(rows=rows, cols=cols, subplot_titles=[r["label"] for r in runs],
+        fig = make_subplots(rows=rows, cols=cols, subplot_titles=[short_label(r["label"]) for r in runs],
                             shared_xaxes=True, shared_yaxes=True, horizontal_spacing=0.03, vertical_spacing=0.08)
         for j, run in enumerate(runs):
             row, col = divmod(j, cols)
@@ -435,7 +502,7 @@ def contour_figure(grid: dict, pl: dict, mode: str = "overlay", step: int | None
                           yaxis=dict(range=grid["window"][1], **_ax(axis["yaxis_title"])))
     fig.update_layout(template=theme.TEMPLATE, clickmode="event",
                       legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0, xanchor="left"),
-                      margin=dict(l=60, r=10, t=50 if mode != "side" else 40, b=50),
+                      margin=dict(l=60, r=10, t=50 if mode != "side" else 56, b=50),
                       uirevision=f"contour-{grid['names']}-{grid['dims']}-{mode}")
     return filled(fig, pl, step)
 
@@ -446,7 +513,7 @@ def _ax(title: str) -> dict:
 
 STEP_PLOTS = {
     "loss": ("loss L (log scale)", True),
-    "eta": ("η — dashed: effective lr per parameter", True),
+    "eta": ("η (dashed: effective lr)", True),
     "params": ("parameters θ", False),
 }
 
@@ -507,7 +574,7 @@ def fit_figure(pl: dict, step: int | None = None) -> go.Figure:
                                  line=dict(color=run["color"], width=3), marker=dict(color=run["color"], size=8),
                                  meta={"run": j, "at": "fit", "legend": True}))
     fig.update_layout(template=theme.TEMPLATE, margin=dict(l=60, r=10, t=32, b=45),
-                      title=dict(text="model fit: σ(w·x + b) at this step", font=dict(size=15), x=0.01, y=0.98),
+                      title=dict(text="model fit σ(w·x + b)", font=dict(size=15), x=0.01, y=0.98),
                       xaxis_title="x" if one_d else "target y", yaxis_title="prediction",
                       yaxis_range=[-0.05, 1.05], showlegend=False, uirevision=f"fit-{pl['names']}")
     return filled(fig, pl, step)

@@ -45,15 +45,40 @@ def test_first_screen_figures_have_surface_contour_and_three_paths(default_view)
     assert figs["surface"].layout.template.layout.font.size >= 14
 
 
-def test_a_diverged_run_gets_a_marker_at_its_last_point():
+def test_a_diverged_marker_outside_the_window_is_pinned_to_its_edge_with_a_label():
     s = defaults("bowl")
     s["optimizers"] = ["gd:eta=5"]
     trajs = simulate(s)
     pl = figures.payload(trajs, "bowl")
-    fig = figures.contour_figure(figures.surface_grid("bowl"), pl)
+    grid = figures.surface_grid("bowl")
+    fig = figures.contour_figure(grid, pl)
     div = [t for t in fig.data if t.meta and t.meta["at"] == "div"][0]
-    assert len(div.x) == 1 and abs(div.x[0]) > 5  # where it really went: not clipped to the window
-    assert pl["runs"][0]["msg"] == "diverged at step 5: loss exceeded 1e+06"
+    (x0, x1), (y0, y1) = grid["window"]
+    assert len(div.x) == 1 and x0 <= div.x[0] <= x1 and y0 <= div.y[0] <= y1
+    assert div.x[0] in (x0, x1) or div.y[0] in (y0, y1)  # on the edge, where the run left the map
+    assert div.text == ("diverged → step 5",) and div.marker.symbol == ("arrow",)
+    assert div.cliponaxis is False
+    assert pl["runs"][0]["msg"] == "diverged at step 5: loss exceeded 1e+06"  # the true story, in the banner
+    assert pl["runs"][0]["msg"] in div.hovertemplate
+
+
+def test_a_diverged_run_does_not_stretch_the_3d_z_axis():
+    s = defaults("bowl")
+    s["optimizers"] = ["gd:eta=5"]
+    grid = figures.surface_grid("bowl")
+    fig = figures.surface_figure(grid, figures.payload(simulate(s), "bowl"))
+    z0, z1 = fig.layout.scene.zaxis.range
+    zs = np.asarray(grid["z"], dtype=float)
+    assert z0 <= zs.min() and z1 >= zs.max() and z1 < 2 * zs.max()
+    div = [t for t in fig.data if t.meta and t.meta["at"] == "div"][0]
+    assert z0 <= div.z[0] <= z1 and div.text[0].startswith("diverged → step")
+
+
+def test_short_labels_wrap_long_settings_for_small_panels():
+    assert figures.short_label("momentum:eta=1,gamma=0.9") == "momentum<br>η=1, γ=0.9"
+    assert figures.short_label("gd") == "gd"
+    lines = figures.short_label("adam:eta=0.001,beta1=0.9,beta2=0.999,eps=1e-08").split("<br>")
+    assert lines[0] == "adam" and all(len(line) <= 16 for line in lines[1:])
 
 
 def test_side_by_side_has_one_panel_per_run(default_view):

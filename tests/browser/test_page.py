@@ -73,9 +73,16 @@ def test_first_screen_shows_surface_contour_and_three_trajectories(dash_duo, sho
     shot("first-screen")
 
 
+def settled(dash_duo) -> bool:
+    """Playback overlay empty: every trace is exact for the current step (assets/descent.js: settle)."""
+    return js(dash_duo, "return window.descentLab.pending().length === 0 && !window.descentLab.playing")
+
+
 def test_eta_slider_changes_the_trajectory(dash_duo, shot):
     start(dash_duo)
+    settle(dash_duo)
     before = path_xy(dash_duo)[0]
+    js(dash_duo, "window.__surf = document.querySelector('#dl-surface .js-plotly-plot')._fullData")
     thumb = dash_duo.find_element(pid(name="eta", opt=0, type="hp-slider") + " [role=slider]")
     thumb.click()
     for _ in range(30):
@@ -85,6 +92,9 @@ def test_eta_slider_changes_the_trajectory(dash_duo, shot):
     box = dash_duo.find_element(pid(name="eta", opt=0, type="hp-box")).get_attribute("value")
     assert 0.3 < float(box) < 0.9
     assert path_xy(dash_duo)[1] and path_xy(dash_duo)[2]
+    wait_until(lambda: settled(dash_duo), 10, what="traces settled")
+    # the 3-D paths were updated in place: the surface was not re-plotted
+    assert js(dash_duo, "return document.querySelector('#dl-surface .js-plotly-plot')._fullData === window.__surf")
     shot("eta-moved")
     type_into(dash_duo, pid(name="eta", opt=0, type="hp-box"), "3")
     wait_until(lambda: "gd:eta=3" in [t.get("name") for t in traces(dash_duo, "dl-contour")], 15, what="legend η=3")
@@ -97,14 +107,27 @@ def test_playback_moves_marker_and_counter_without_server_requests(dash_duo, sho
     dash_duo.find_element("#dl-reset").click()
     assert dash_duo.find_element("#dl-step-label").text == "step 0 / 300"
     marker0 = path_xy(dash_duo, at="cur")[2]
+    assert marker0[0][0] == pytest.approx(-2, abs=1e-3)
     dash_duo.find_element("#dl-play").click()
     time.sleep(0.8)
     label = dash_duo.find_element("#dl-step-label").text
     step = int(label.split()[1])
     assert 0 < step <= 300
-    assert path_xy(dash_duo, at="cur")[2] != marker0
+    # while playing the moving parts are drawn on the overlay, not by restyling Plotly traces
+    marks = js(dash_duo, "return window.descentLab.marks('dl-contour')")
+    adam = [m for m in marks if m["run"] == 2][0]
+    assert (adam["x"], adam["y"]) != (marker0[0][0], marker0[1][0])
+    hidden = js(dash_duo, "return [...document.querySelectorAll('#dl-contour .scatterlayer .trace')]"
+                          ".filter(e => e.style.display === 'none').length")
+    assert hidden >= 6  # upto + cur of three runs
     shot("playing")
     wait_until(lambda: dash_duo.find_element("#dl-step-label").text == "step 300 / 300", 15, what="end of playback")
+    wait_until(lambda: settled(dash_duo), 10, what="traces settled after playback")
+    # paused: the traces are exact again and agree with the payload's last kept step
+    cur, upto = path_xy(dash_duo, at="cur")[2], path_xy(dash_duo, at="upto")[2]
+    assert (cur[0][0], cur[1][0]) == (upto[0][-1], upto[1][-1])
+    assert js(dash_duo, "return [...document.querySelectorAll('#dl-contour .scatterlayer .trace')]"
+                        ".every(e => e.style.display !== 'none')")
     # keyboard and scrubber
     body = dash_duo.find_element("body")
     body.send_keys(Keys.HOME)
