@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import plotly.graph_objects as go
 from dash import ALL, MATCH, ClientsideFunction, Input, Output, Patch, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
@@ -20,7 +21,7 @@ from optimizers import SpecError, parse_batching, parse_spec, run_spec
 from scenarios.settings import MAX_PAGE_STEPS, simulate, start_points
 from surfaces import get_problem
 
-from . import controls, figures, ids, metrics, scenario_ui, share
+from . import controls, figures, ids, metrics, scenario_ui, share, theme
 
 LIVE_CHUNK = 10
 CONTROL_INPUTS = (("hp-box", "value"), ("hp-bool", "value"), ("hp-choice", "value"), ("sched", "value"),
@@ -38,8 +39,11 @@ def _pattern(kind: str) -> dict:
 def structure(settings: dict) -> list:
     """What the figures' traces depend on (beyond the trajectories' numbers)."""
     view = settings.get("view") or {}
-    return [settings["problem"], list(view.get("dims", [0, 1])), view.get("mode", "overlay"),
-            settings.get("starts", 1), [parse_spec(s).optimizer.id for s in settings["optimizers"]]]
+    key = [settings["problem"], list(view.get("dims", [0, 1])), view.get("mode", "overlay"),
+           settings.get("starts", 1), [parse_spec(s).optimizer.id for s in settings["optimizers"]]]
+    if view.get("lookahead"):  # the static look-ahead points follow every change: redraw in full
+        key.append(list(settings["optimizers"]) + common(settings))
+    return key
 
 
 def common(settings: dict) -> list:
@@ -65,10 +69,11 @@ def metric_rows(trajs, problem, first_opt: int = 0) -> list[dict]:
 def table(rows: list[dict]) -> html.Table:
     def num(v, f="{:.4g}"):
         return "—" if v is None or (isinstance(v, float) and not math.isfinite(v)) else f.format(v)
-    head = ["optimizer", "final loss", f"steps to loss ≤ min + {metrics.TOLERANCE:g}", "path length", "u-turns",
-            "diverged at"]
+    head = ["optimizer", "final loss", "epochs", f"steps to loss ≤ min + {metrics.TOLERANCE:g}", "path length",
+            "u-turns", "diverged at"]
     body = [html.Tr([html.Td(r["label"], className="dl-swatch", style={"borderLeftColor": f"var(--c{r['opt'] % 12})"}),
-                     html.Td(num(r["final_loss"])), html.Td(num(r["steps_to_tol"], "{}")),
+                     html.Td(num(r["final_loss"])), html.Td(num(r.get("epochs"), "{:.4g}")),
+                     html.Td(num(r["steps_to_tol"], "{}")),
                      html.Td(num(r["path_length"], "{:.3g}")), html.Td(str(r["u_turns"])),
                      html.Td(num(r["diverged_at"], "step {}"), className="dl-bad" if r["diverged_at"] else "")])
             for r in rows]
@@ -94,6 +99,21 @@ def preview(settings: dict, text: str):
     return figures.preview_figure(values, f"η over {steps} steps" + (f" ({sched.id})" if sched else ""))
 
 
+def lookahead_traces(trajs, dims) -> list:
+    """NAG's look-ahead points θ − γv (where its gradient was taken), hollow, one trace per run."""
+    out = []
+    for i, t in enumerate(trajs):
+        if t.lookahead is None:
+            continue
+        for r in range(t.runs):
+            pts = t.lookahead[1: t.last_row(r) + 1, r]
+            out.append(go.Scatter(x=pts[:, dims[0]], y=pts[:, dims[1]], mode="markers",
+                                  name=f"{t.label}: look-ahead θ − γv", hoverinfo="skip",
+                                  marker=dict(symbol="circle-open", size=7, color=theme.color(i),
+                                              line=dict(width=1.5))))
+    return out
+
+
 def render(settings: dict, drawn: dict, live_on: bool) -> dict:
     """Everything the main callback returns, as a dict of plain values / Patch / no_update."""
     problem = get_problem(settings["problem"])
@@ -117,7 +137,10 @@ def render(settings: dict, drawn: dict, live_on: bool) -> dict:
     if full:
         grid = figures.surface_grid(settings["problem"], dims, base=settings["start"])
         pl = figures.payload(trajs, settings["problem"], dims)
-        figs = {"surface": figures.surface_figure(grid, pl, mode), "contour": figures.contour_figure(grid, pl, mode),
+        contour = figures.contour_figure(grid, pl, mode)
+        if view.get("lookahead") and mode != "side":
+            contour.add_traces(lookahead_traces(trajs, dims))
+        figs = {"surface": figures.surface_figure(grid, pl, mode), "contour": contour,
                 "loss": figures.step_figure(pl, "loss"), "eta": figures.step_figure(pl, "eta"),
                 "params": figures.step_figure(pl, "params"), "fit": figures.fit_figure(pl)}
         return {"drawn": new_drawn, "traj": pl, "figs": figs, "changed": changed}

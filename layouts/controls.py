@@ -117,8 +117,9 @@ def optimizer_panel(i: int, text: str, settings: dict, problem) -> html.Div:
                                         dcc.Input(id=ids.sched_param(i, p.name), type="text", debounce=True,
                                                   value=fmt(parts["sched_params"][p.name]), className="dl-box")],
                                        className="dl-head"), _msg(f"opt{i}.s.{p.name}")], className="dl-row"))
-    rows.append(dcc.Graph(id=ids.opt_ctl("preview", i), config={"displayModeBar": False, "staticPlot": True},
-                          className="dl-preview", style={"height": "110px"}))
+    if kind.id != "constant":  # a flat line says nothing; skipping it keeps η changes cheap
+        rows.append(dcc.Graph(id=ids.opt_ctl("preview", i), config={"displayModeBar": False, "staticPlot": True},
+                              className="dl-preview", style={"height": "110px"}))
     if problem.n_points is not None:
         mode, _, k = parts["batch"].partition(":")
         rows.append(html.Div([_label("batch"),

@@ -35,6 +35,7 @@ def run_metrics(traj: Trajectory, r: int, target: float, tol: float = TOLERANCE)
     path = traj.params[: last + 1, r]  # (K, D)
     return {
         "final_loss": float(traj.loss[last, r]),
+        "epochs": float(traj.epoch[last]),
         "steps_to_tol": steps_to(traj.loss[: last + 1, r], target, tol),
         "path_length": path_length(path),
         "u_turns": u_turns(path),

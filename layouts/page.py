@@ -8,7 +8,9 @@ from scenarios.settings import defaults
 
 from . import controls, ids, scenario_ui, share
 
-GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+# plotGlPixelRatio 1: each WebGL (3-D) redraw is several times cheaper on software rendering
+GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "plotGlPixelRatio": 1,
+                "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 
 
 def _graph(gid: str, height: str, cls: str = "") -> dcc.Graph:
