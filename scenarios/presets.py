@@ -30,7 +30,7 @@ class Scenario:
     def full_settings(self) -> dict:
         base = defaults(self.settings.get("problem"))
         merged = {**base, **copy.deepcopy(self.settings)}
-        merged["view"] = {**base["view"], **self.view, **merged.get("view", {})}
+        merged["view"] = {**base["view"], **self.settings.get("view", {}), **self.view}
         settings, _ = load_settings(merged, strict=True)
         return settings
 
@@ -308,7 +308,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         "cosines that restart, and a linear warm-up followed by 1/√t decay.",
         "Each η curve follows its formula: the triangle peaks every 100 steps, the restarts come "
         "at 100 and 300, the warm-up peaks at step 100.",
-        "notes 003: learning rate schedules", view={"mode": "side-by-side", "panels": ["eta"]}),
+        "notes 003: learning rate schedules", view={"mode": "side", "panels": ["eta"]}),
     # ------------------------------------------------------------------ choosing
     Scenario(
         "which-optimizer", "Which optimizer? Adam vs SGD + momentum with annealing", "Choosing",

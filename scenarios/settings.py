@@ -37,7 +37,7 @@ DEFAULT_SETTINGS: dict = {
     "shuffle": False,
     "seed": 0,
     "convention": "lecture",
-    "view": {"mode": "overlay", "dims": [0, 1]},
+    "view": {"mode": "overlay", "dims": [0, 1]},  # mode: overlay | side (one panel per optimizer)
 }
 
 

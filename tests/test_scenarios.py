@@ -334,3 +334,10 @@ def test_global_minimum():
     reached = {min(range(4), key=lambda i: np.linalg.norm(e - problem.minima[i])) for e in ends}
     assert reached == {0, 1, 2, 3}
     assert np.all(traj.final_loss() < 1e-6)
+
+
+def test_a_scenario_view_reaches_its_settings():
+    view = SCENARIO_BY_ID["guess-parameters"].full_settings()["view"]
+    assert view["mode"] == "guess"
+    assert SCENARIO_BY_ID["nag-vs-momentum"].full_settings()["view"]["lookahead"] is True
+    assert SCENARIO_BY_ID["cyclic-schedules"].full_settings()["view"]["mode"] == "side"

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import time
 
+from selenium.webdriver.common.keys import Keys
+
 from app import create_app
 from scenarios.presets import SCENARIOS
 
@@ -13,8 +15,13 @@ from .conftest import ARTIFACTS, js, path_xy, severe_logs, wait_until
 
 
 def choose(dash_duo, scenario_id: str) -> None:
-    """Select a scenario in the picker the way a user does (type its title, press Enter)."""
-    dash_duo.select_dcc_dropdown("#dl-scenario", value=next(s.title for s in SCENARIOS if s.id == scenario_id))
+    """Select a scenario in the picker the way a user does: open it, type the title, press Enter."""
+    title = next(s.title for s in SCENARIOS if s.id == scenario_id)
+    dash_duo.find_element("#dl-scenario").click()
+    search = wait_until(lambda: dash_duo.find_element(".dash-dropdown-search"), 10, what="picker search box")
+    search.send_keys(title)
+    time.sleep(0.2)
+    search.send_keys(Keys.ENTER)
 
 
 def settled(dash_duo) -> bool:
