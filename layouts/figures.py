@@ -334,7 +334,10 @@ def _zt(grid: dict) -> str:
 
 
 def _runs_layout(n: int) -> tuple[int, int]:
-    cols = min(max(n, 1), MAX_COLS)
+    """Rows and columns of small multiples: as square as possible (4 → 2×2, 5–6 → 2×3)."""
+    cols = min(max(math.ceil(math.sqrt(max(n, 1))), 1), MAX_COLS)
+    if n <= MAX_COLS and n <= 3:
+        cols = max(n, 1)
     return math.ceil(max(n, 1) / cols), cols
 
 
@@ -389,7 +392,9 @@ def _z_range(grid: dict) -> list[float]:
 
 def short_label(label: str, width: int = 16) -> str:
     """A run label for a small panel title: course symbols, the optimizer on its own line, the settings
-    wrapped at commas ("momentum:eta=1,gamma=0.9" -> "momentum<br>η=1, γ=0.9")."""
+    wrapped at commas ("momentum:eta=1,gamma=0.9" -> "momentum<br>η=1, γ=0.9"); a schedule or batch
+    mode keeps only its name ("gd:eta=4|schedule=cosine:eta_min=0" -> "gd<br>η=4<br>cosine")."""
+    label, *options = label.split("|")
     for long, sym in (("beta1", "β₁"), ("beta2", "β₂"), ("gamma", "γ"), ("beta", "β"), ("eta", "η"),
                       ("eps", "ε")):
         label = label.replace(f"{long}=", f"{sym}=")
@@ -401,7 +406,9 @@ def short_label(label: str, width: int = 16) -> str:
             line = part
         else:
             line = f"{line}, {part}" if line else part
-    return "<br>".join(lines + [line] if line else lines)
+    lines = lines + [line] if line else lines
+    extra = [opt.partition("=")[2].partition(":")[0] for opt in options if "=" in opt]
+    return "<br>".join(lines + ([" · ".join(extra)] if extra else []))
 
 
 def _surface_trace(grid: dict, showscale: bool):
