@@ -96,6 +96,8 @@ QUIZ_REVEAL = "dl-quiz-reveal"
 
 # share and export (layouts/share.py)
 URL = "dl-url"  # dcc.Location: the query string carries every setting
+LINK_QUERY = "dl-link-query"  # the address's query as the browser last reported it
+LINK_OPENED = "dl-link-opened"  # True once the address has been turned into SETTINGS
 LINK_NOTICE = "dl-link-notice"  # yellow bar: what a link got wrong and what was used instead
 LINK_NOTICE_BODY = "dl-link-notice-body"
 LINK_NOTICE_CLOSE = "dl-link-notice-close"
@@ -107,6 +109,7 @@ SETTINGS_DOWNLOAD = "dl-settings-download"
 LOAD_SETTINGS = "dl-load-settings"  # dcc.Upload
 FILE_MSG = "dl-file-msg"
 EXPORT_FORMAT = "dl-export-format"
+EXPORT_OPTIONS = "dl-export-options"  # pop-over with plot, scale, theme
 EXPORT_PLOT = "dl-export-plot"
 EXPORT_PLOT_WRAP = "dl-export-plot-wrap"
 EXPORT_SCALE = "dl-export-scale"

@@ -1,0 +1,390 @@
+"""Share and export on the page: the URL carries every setting, "Copy link", settings files (save / load),
+and a download of the current view in any export format.
+
+Everything here is the same move as a scenario: replacing the SETTINGS store and bumping REVISION.
+
+    address ?query ──(open_link: from_query, lenient → defaults + notices)──> SETTINGS (+REVISION)
+    SETTINGS ──(link_for: to_query, only when the address no longer describes them)──> address
+              (history.pushState, no reload; back / forward re-open the earlier settings)
+    upload ──(size check, load_settings strict: one clear message)──> SETTINGS (+REVISION)
+    SETTINGS ──(export_bytes in the server, "rendering…" on the button)──> dcc.Download
+
+The pure functions (`read_link`, `open_link`, `link_for`, `read_upload`, `export_file`, …) hold the logic; the
+callbacks registered by `register_share_callbacks` only adapt them to Dash.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+from string import Template
+from urllib.parse import parse_qsl, urlencode
+
+from dash import Input, Output, State, dcc, html, no_update
+from dash.exceptions import PreventUpdate
+
+from optimizers import SpecError, parse_spec
+from scenarios.settings import (
+    DEFAULT_SETTINGS,
+    MAX_OPTIMIZERS,
+    MAX_SETTINGS_BYTES,
+    defaults,
+    from_query,
+    load_settings,
+    to_query,
+)
+from surfaces import get_problem
+
+from . import ids
+from .export import FORMATS, MIME, ExportOptions, export_bytes, filename
+
+log = logging.getLogger(__name__)
+
+FORMAT_LABELS = {"png": "PNG image", "svg": "SVG (vector)", "html": "HTML animation", "gif": "GIF animation",
+                 "csv": "CSV trajectories", "json": "JSON run + settings"}
+PLOTS = (("contour", "contour map"), ("surface", "3-D surface"), ("loss", "loss vs step"))
+SCALES = (1, 2, 3, 4)
+THEMES = (("white", "white"), ("contrast", "high contrast (dark)"))
+PLOT_FORMATS = ("png", "svg")  # formats with a plot choice
+THEME_FORMATS = ("png", "svg", "html", "gif")
+UPLOAD_CAP = 16 * MAX_SETTINGS_BYTES  # larger files are refused by the browser; up to here, a clear message
+SHOW, HIDE = {}, {"display": "none"}
+_W, _H = ExportOptions().width, ExportOptions().height
+
+
+# ----------------------------------------------------------------------------- link
+def check_view(view: dict, problem_id: str) -> tuple[dict, list[str]]:
+    """The free-form view with its two structural keys present and safe: dims (two different parameter
+    indices) and mode (a string). Missing ones are filled in; bad ones are replaced by the default and
+    named in the returned problems."""
+    out, notices = {**DEFAULT_SETTINGS["view"], **view}, []
+    dim = max(get_problem(problem_id).dim, 2)
+    dims = out.get("dims", [0, 1])
+    if not (isinstance(dims, list) and len(dims) == 2 and all(type(d) is int and 0 <= d < dim for d in dims)
+            and dims[0] != dims[1]):
+        notices.append(f"view: dims={dims!r} must be two different parameter indices below {dim}")
+        out["dims"] = [0, 1]
+    if not isinstance(out.get("mode", "overlay"), str):
+        notices.append(f"view: mode={out['mode']!r} is not a name")
+        out["mode"] = "overlay"
+    return out, notices
+
+
+def keep_good_optimizers(search: str) -> tuple[str, list[str]]:
+    """The query without its unreadable optimizer specs (and beyond the first MAX_OPTIMIZERS), so that one
+    bad `opt` leaves the others standing instead of resetting the whole list."""
+    pairs = parse_qsl(search.lstrip("?"), keep_blank_values=True)
+    kept, notices = [], []
+    for key, value in pairs:
+        if key != "opt":
+            continue
+        try:
+            parse_spec(value)
+        except SpecError as err:
+            notices.append(f"optimizer {value!r} left out: {err}")
+            continue
+        kept.append(value)
+    if len(kept) > MAX_OPTIMIZERS:
+        notices.append(f"only the first {MAX_OPTIMIZERS} of {len(kept)} optimizers are shown")
+        kept = kept[:MAX_OPTIMIZERS]
+    if not notices or not kept:  # nothing to drop, or nothing left: from_query says what happened
+        return search, []
+    rest = [(k, v) for k, v in pairs if k != "opt"]
+    return "?" + urlencode(rest + [("opt", v) for v in kept]), notices
+
+
+def read_link(search: str | None) -> tuple[dict, list[str]]:
+    """Settings described by a URL query; anything missing or bad → its default plus a notice. Never raises."""
+    try:
+        query, dropped = keep_good_optimizers(search or "")
+        settings, notices = from_query(query)
+        notices = dropped + notices
+        view, more = check_view(settings["view"], settings["problem"])
+    except Exception as err:  # a link is user input: whatever it holds, the page opens
+        log.warning("unreadable link %r: %s", search, err)
+        return defaults(), ["the link could not be read — showing the default view"]
+    return {**settings, "view": view}, notices + [f"{m} — using the default" for m in more]
+
+
+def same_view(a: dict, b: dict) -> bool:
+    """Whether two settings show the same thing (a view without dims / mode means the defaults)."""
+    def normal(settings: dict) -> str:
+        return to_query({**settings, "view": {**DEFAULT_SETTINGS["view"], **(settings.get("view") or {})}})
+    return normal(a) == normal(b)
+
+
+def open_link(search: str | None, settings: dict) -> tuple[dict | None, list[str]]:
+    """The address changed (page load, back / forward): the settings to show (None: the current ones
+    already are what the link describes) and the link's notices."""
+    linked, notices = read_link(search)
+    return (None if same_view(linked, settings) else linked), notices
+
+
+def link_for(search: str | None, settings: dict) -> str | None:
+    """SETTINGS changed: the new query for the address, or None when it already describes them. Writing
+    only on a real difference is what keeps the address and the settings from chasing each other."""
+    return None if same_view(read_link(search)[0], settings) else to_query(settings)
+
+
+def notice_children(notices: list[str]) -> list:
+    return [html.Div(f"Link: {n}", className="dl-link-note") for n in notices]
+
+
+# ----------------------------------------------------------------------------- settings files
+def settings_file(settings: dict) -> dict:
+    """dcc.Download data: the settings as pretty JSON."""
+    text = json.dumps(settings, indent=2, ensure_ascii=False) + "\n"
+    return dcc.send_bytes(text.encode(), f"descent-lab-{settings['problem']}-settings.json",
+                          type="application/json")
+
+
+def read_upload(contents: str | None, name: str | None) -> dict:
+    """Validated settings from an uploaded file (a settings file, or a JSON export holding one).
+    Raises SpecError with one message naming the problem; the size is checked before anything is parsed."""
+    if not contents or "," not in contents:
+        raise SpecError("the file is empty")
+    head, payload = contents.split(",", 1)
+    if len(payload) * 3 // 4 > MAX_SETTINGS_BYTES + 3:
+        raise SpecError(f"the file is about {len(payload) * 3 // 4000} kB; settings files are at most "
+                        f"{MAX_SETTINGS_BYTES // 1000} kB")
+    try:
+        raw = base64.b64decode(payload, validate=True) if head.endswith(";base64") else payload.encode()
+    except (binascii.Error, ValueError):
+        raise SpecError("the file could not be read") from None
+    if len(raw) > MAX_SETTINGS_BYTES:
+        raise SpecError(f"the file is {len(raw) / 1000:.0f} kB; settings files are at most "
+                        f"{MAX_SETTINGS_BYTES // 1000} kB")
+    if not raw.strip():
+        raise SpecError("the file is empty")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise SpecError("not a text file (expected settings JSON)") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise SpecError(f"not valid JSON: {err.msg} (line {err.lineno}, column {err.colno})") from None
+    if isinstance(data, dict) and "descent_lab_export" in data and isinstance(data.get("settings"), dict):
+        data = data["settings"]  # a JSON export carries the settings that reproduce it
+    settings, _ = load_settings(data, strict=True)
+    view, problems = check_view(settings["view"], settings["problem"])
+    if problems:
+        raise SpecError(problems[0])
+    return {**settings, "view": view}
+
+
+def upload_result(contents: str | None, name: str | None) -> tuple[dict | None, str, str]:
+    """(settings or None, message, message class) for one upload."""
+    label = name or "the file"
+    try:
+        settings = read_upload(contents, name)
+    except SpecError as err:
+        return None, f"Could not load {label}: {err}. The current view is kept.", "dl-share-msg dl-share-bad"
+    return settings, f"Loaded {label}.", "dl-share-msg dl-share-ok"
+
+
+# ----------------------------------------------------------------------------- export
+def export_options(plot: str | None, scale, theme: str | None) -> ExportOptions:
+    """The picker's values as ExportOptions (anything a picker cannot send → the default)."""
+    return ExportOptions(plot=plot if plot in dict(PLOTS) else "contour",
+                         scale=float(scale) if scale in SCALES else 2.0,
+                         theme=theme if theme in dict(THEMES) else "white")
+
+
+def export_name(settings: dict, fmt: str, options: ExportOptions) -> str:
+    stem = f"descent-lab-{settings['problem']}"
+    if fmt in PLOT_FORMATS:
+        stem += f"-{options.plot}"
+    if fmt == "png" and options.scale != 1:
+        stem += f"@{options.scale:g}x"
+    return filename(settings, fmt, stem)
+
+
+def export_file(settings: dict, fmt: str, options: ExportOptions) -> tuple[dict | None, str]:
+    """(dcc.Download data or None, message). A failed render is a message, never a server error."""
+    if fmt not in FORMATS:
+        return None, f"Unknown format {fmt!r}."
+    try:
+        data = export_bytes(settings, fmt, options)
+    except Exception as err:  # kaleido / Chromium / the engine: report it on the page
+        log.exception("export %s failed", fmt)
+        hint = (" PNG, SVG and GIF need Chromium (Debian: apt install chromium)."
+                if "chrom" in f"{type(err).__name__} {err}".lower() else "")
+        return None, f"Export to {fmt.upper()} failed: {err}.{hint}"
+    name = export_name(settings, fmt, options)
+    return dcc.send_bytes(data, name, type=MIME[fmt]), f"Saved {name} ({len(data) / 1000:,.0f} kB)."
+
+
+# ----------------------------------------------------------------------------- components
+def location() -> html.Div:
+    """The address bar (refresh=False: writing `search` pushes a history entry without reloading), the
+    query as last read from it, and whether the link has been opened yet."""
+    return html.Div([dcc.Location(id=ids.URL, refresh=False), dcc.Store(id=ids.LINK_QUERY, data=None),
+                     dcc.Store(id=ids.LINK_OPENED, data=False)])
+
+
+def link_notice() -> html.Div:
+    return html.Div([html.Div(id=ids.LINK_NOTICE_BODY, className="dl-link-notes"),
+                     html.Button("×", id=ids.LINK_NOTICE_CLOSE, className="dl-link-close", title="dismiss",
+                                 **{"aria-label": "dismiss the link notice"})],
+                    id=ids.LINK_NOTICE, className="dl-link-notice", role="status", style=HIDE)
+
+
+def share_bar() -> html.Div:
+    """One row: copy link · save / load settings · export format, its options (a pop-over) and the button."""
+    choice = dict(clearable=False, searchable=False, className="dl-share-choice")
+    options = html.Details([
+        html.Summary("options", className="dl-button dl-export-options-toggle",
+                     title="plot, pixel scale and theme of the exported figure"),
+        html.Div([
+            html.Div([html.Span("plot", className="dl-share-label"),
+                      dcc.Dropdown(id=ids.EXPORT_PLOT, value="contour", style={"width": "150px"},
+                                   options=[{"label": b, "value": a} for a, b in PLOTS], **choice)],
+                     id=ids.EXPORT_PLOT_WRAP, className="dl-share-group"),
+            html.Div([html.Span("scale", className="dl-share-label"),
+                      dcc.Dropdown(id=ids.EXPORT_SCALE, value=2, style={"width": "190px"},
+                                   options=[{"label": f"{s}× ({_W * s}×{_H * s} px)", "value": s} for s in SCALES],
+                                   **choice)], id=ids.EXPORT_SCALE_WRAP, className="dl-share-group"),
+            html.Div([html.Span("theme", className="dl-share-label"),
+                      dcc.RadioItems(id=ids.EXPORT_THEME, value="white", inline=True, className="dl-radio",
+                                     options=[{"label": b, "value": a} for a, b in THEMES])],
+                     id=ids.EXPORT_THEME_WRAP, className="dl-share-group"),
+        ], className="dl-export-options"),
+    ], id=ids.EXPORT_OPTIONS, className="dl-export-details")
+    return html.Div([
+        html.Div([
+            html.Button("Copy link", id=ids.COPY_LINK, className="dl-button",
+                        title="copy a link that opens exactly this view"),
+            html.Label("link to this view", htmlFor=ids.LINK_BOX, className="dl-sr-only"),
+            dcc.Input(id=ids.LINK_BOX, type="text", readOnly=True, value="", className="dl-link-box"),
+            html.Span("", id=ids.COPY_FEEDBACK, className="dl-copy-feedback", role="status"),
+        ], className="dl-share-group"),
+        html.Div([
+            html.Button("Save settings", id=ids.SAVE_SETTINGS, className="dl-button",
+                        title="download the current settings as a JSON file"),
+            dcc.Upload(html.Button("Load settings…", className="dl-button",
+                                   title=f"load a settings JSON file (at most {MAX_SETTINGS_BYTES // 1000} kB)"),
+                       id=ids.LOAD_SETTINGS, accept=".json,application/json", max_size=UPLOAD_CAP,
+                       className="dl-upload"),
+            dcc.Download(id=ids.SETTINGS_DOWNLOAD),
+        ], className="dl-share-group"),
+        html.Div([
+            html.Label("export format", htmlFor=ids.EXPORT_FORMAT, className="dl-sr-only"),
+            dcc.Dropdown(id=ids.EXPORT_FORMAT, value="png", style={"width": "170px"},
+                         options=[{"label": FORMAT_LABELS[f], "value": f} for f in FORMATS], **choice),
+            options,
+            html.Button("⤓ Export", id=ids.EXPORT, className="dl-button dl-export-button",
+                        title="render the current view in the chosen format and download it"),
+            dcc.Download(id=ids.EXPORT_DOWNLOAD),
+        ], className="dl-share-group"),
+        html.Span("", id=ids.FILE_MSG, className="dl-share-msg", role="alert"),
+        html.Span("", id=ids.EXPORT_MSG, className="dl-share-msg", role="alert"),
+    ], className="dl-share-bar")
+
+
+# ----------------------------------------------------------------------------- callbacks
+COPY_JS = Template("""function(n) {
+    if (!n) { return window.dash_clientside.no_update; }
+    const dc = window.dash_clientside, url = window.location.href;
+    const box = document.getElementById('$box');
+    clearTimeout(window.__dlCopyTimer);
+    window.__dlCopyTimer = setTimeout(() => dc.set_props('$feedback', {children: ''}), 5000);
+    const fallback = () => {  // no clipboard API (plain http, permission refused): select the text box
+        let ok = false;
+        if (box) {
+            box.value = url; box.focus(); box.select();
+            try { ok = document.execCommand('copy'); } catch (e) { ok = false; }
+        }
+        return ok ? '✓ link copied' : 'link selected — press Ctrl+C to copy';
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+        const say = (text) => dc.set_props('$feedback', {children: text});
+        navigator.clipboard.writeText(url).then(() => say('✓ link copied'), () => say(fallback()));
+        return 'copying…';
+    }
+    return fallback();
+}""").substitute(box=ids.LINK_BOX, feedback=ids.COPY_FEEDBACK)
+
+READ_ADDRESS_JS = """function(_search) {
+    return window.location.search;
+}"""
+
+LINK_BOX_JS = """function(search) {
+    return window.location.origin + window.location.pathname + (search || '');
+}"""
+
+FORMAT_JS = Template("""function(fmt) {
+    const show = (on) => on ? {} : {display: 'none'};
+    return [show($plots.includes(fmt)), show(fmt === 'png'), show($themes.includes(fmt))];
+}""").substitute(plots=json.dumps(PLOT_FORMATS), themes=json.dumps(THEME_FORMATS))
+
+
+def register_share_callbacks(app) -> None:
+    # The address is read in the browser (window.location, at start-up and whenever dcc.Location reports a
+    # change: back / forward, or our own write) into LINK_QUERY; `open_address` turns it into SETTINGS.
+    # `write_address` waits until the address has been opened once, so the first render of the default
+    # settings never overwrites the link being opened. Two server callbacks, not one: Dash does not run a
+    # callback twice in one chain, so the address → SETTINGS step must not sit downstream of `update`.
+    app.clientside_callback(READ_ADDRESS_JS, Output(ids.LINK_QUERY, "data"), Input(ids.URL, "search"))
+
+    @app.callback(Output(ids.SETTINGS, "data", allow_duplicate=True),
+                  Output(ids.REVISION, "data", allow_duplicate=True), Output(ids.LINK_NOTICE_BODY, "children"),
+                  Output(ids.LINK_NOTICE, "style"), Output(ids.LINK_OPENED, "data"),
+                  Input(ids.LINK_QUERY, "data"), State(ids.SETTINGS, "data"), State(ids.REVISION, "data"),
+                  State(ids.LINK_OPENED, "data"), prevent_initial_call=True)
+    def open_address(query, settings, revision, opened):
+        new, notices = open_link(query, settings)
+        if new is None and not notices and opened:
+            raise PreventUpdate  # our own write coming back: keep any notice on show
+        return (no_update if new is None else new, no_update if new is None else (revision or 0) + 1,
+                notice_children(notices), SHOW if notices else HIDE, True)
+
+    @app.callback(Output(ids.URL, "search"), Input(ids.SETTINGS, "data"), State(ids.LINK_QUERY, "data"),
+                  State(ids.LINK_OPENED, "data"), prevent_initial_call=True)
+    def write_address(settings, query, opened):
+        new = link_for(query, settings) if opened else None
+        if new is None:
+            raise PreventUpdate
+        return new
+
+    @app.callback(Output(ids.SETTINGS_DOWNLOAD, "data"), Input(ids.SAVE_SETTINGS, "n_clicks"),
+                  State(ids.SETTINGS, "data"), prevent_initial_call=True)
+    def save(_n, settings):
+        return settings_file(settings)
+
+    @app.callback(Output(ids.SETTINGS, "data", allow_duplicate=True),
+                  Output(ids.REVISION, "data", allow_duplicate=True),
+                  Output(ids.FILE_MSG, "children"), Output(ids.FILE_MSG, "className"),
+                  Output(ids.LOAD_SETTINGS, "contents"),
+                  Input(ids.LOAD_SETTINGS, "contents"), State(ids.LOAD_SETTINGS, "filename"),
+                  State(ids.REVISION, "data"), prevent_initial_call=True)
+    def load(contents, name, revision):
+        if contents is None:
+            raise PreventUpdate
+        settings, message, cls = upload_result(contents, name)
+        if settings is None:
+            return no_update, no_update, message, cls, None
+        return settings, (revision or 0) + 1, message, cls, None  # contents cleared: the same file loads again
+
+    @app.callback(Output(ids.EXPORT_DOWNLOAD, "data"), Output(ids.EXPORT_MSG, "children"),
+                  Output(ids.EXPORT_MSG, "className"),
+                  Input(ids.EXPORT, "n_clicks"), State(ids.EXPORT_FORMAT, "value"), State(ids.EXPORT_PLOT, "value"),
+                  State(ids.EXPORT_SCALE, "value"), State(ids.EXPORT_THEME, "value"), State(ids.SETTINGS, "data"),
+                  running=[(Output(ids.EXPORT, "disabled"), True, False),
+                           (Output(ids.EXPORT, "children"), "rendering…", "⤓ Export"),
+                           (Output(ids.EXPORT_MSG, "children"), "", "")],
+                  prevent_initial_call=True)
+    def export(_n, fmt, plot, scale, theme, settings):
+        data, message = export_file(settings, fmt, export_options(plot, scale, theme))
+        return data or no_update, message, "dl-share-msg " + ("dl-share-ok" if data else "dl-share-bad")
+
+    app.clientside_callback(COPY_JS, Output(ids.COPY_FEEDBACK, "children"), Input(ids.COPY_LINK, "n_clicks"),
+                            prevent_initial_call=True)
+    app.clientside_callback(LINK_BOX_JS, Output(ids.LINK_BOX, "value"), Input(ids.URL, "search"))
+    app.clientside_callback(FORMAT_JS, Output(ids.EXPORT_PLOT_WRAP, "style"), Output(ids.EXPORT_SCALE_WRAP, "style"),
+                            Output(ids.EXPORT_THEME_WRAP, "style"), Input(ids.EXPORT_FORMAT, "value"))
+    app.clientside_callback("function(n) { return n ? {display: 'none'} : window.dash_clientside.no_update; }",
+                            Output(ids.LINK_NOTICE, "style", allow_duplicate=True),
+                            Input(ids.LINK_NOTICE_CLOSE, "n_clicks"), prevent_initial_call=True)
