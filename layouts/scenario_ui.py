@@ -18,7 +18,9 @@ from surfaces import get_problem
 
 from . import ids, theme
 
-GUESS_TABLE = ((0.50, 0.00), (-0.10, 0.00), (0.94, -0.94), (1.42, -1.73), (1.65, -2.08), (1.78, -2.27))
+# the course's guess table: (w, b, loss as the slides print it)
+GUESS_TABLE = ((0.50, 0.00, "0.0730"), (-0.10, 0.00, "0.1481"), (0.94, -0.94, "0.0214"), (1.42, -1.73, "0.0028"),
+               (1.65, -2.08, "0.0003"), (1.78, -2.27, "0.0000"))
 
 
 def picker_options() -> list[dict]:
@@ -93,13 +95,15 @@ def guess_figure(w: float, b: float) -> tuple[go.Figure, float]:
 
 
 def guess_table(current: tuple[float, float]) -> list:
+    """The slides' table with our computed loss beside theirs (they rounded 3 rows up or down a
+    digit: 0.0730 is 0.0731), and the user's own guess as the last row."""
     problem = get_problem("sigmoid-2pt")
-    rows = [*GUESS_TABLE, current]
-    losses = problem.loss(np.array(rows, dtype=float))
-    head = html.Thead(html.Tr([html.Th("w"), html.Th("b"), html.Th("L(w, b)")]))
-    body = [html.Tr([html.Td(f"{w:.2f}"), html.Td(f"{b:.2f}"), html.Td(f"{loss:.4f}")],
+    rows = [*GUESS_TABLE, (*current, "your guess")]
+    losses = problem.loss(np.array([(w, b) for w, b, _ in rows], dtype=float))
+    head = html.Thead(html.Tr([html.Th("w"), html.Th("b"), html.Th("slides"), html.Th("L(w, b)")]))
+    body = [html.Tr([html.Td(f"{w:.2f}"), html.Td(f"{b:.2f}"), html.Td(printed), html.Td(f"{loss:.4f}")],
                     className="dl-mine" if i == len(GUESS_TABLE) else "")
-            for i, ((w, b), loss) in enumerate(zip(rows, losses, strict=True))]
+            for i, ((w, b, printed), loss) in enumerate(zip(rows, losses, strict=True))]
     return [head, html.Tbody(body)]
 
 
