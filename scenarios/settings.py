@@ -67,24 +67,23 @@ def _check_optimizers(value) -> list[str]:
     return [parse_spec(str(v)).text for v in value]
 
 
-def _check_steps(value, cap: int) -> int:
+def _whole(name: str, value, lo: int, hi: int) -> int:
+    """A whole number in [lo, hi] from user input, or SpecError naming `name`."""
     try:
-        steps = float(value)
+        number = float(value)
     except (TypeError, ValueError):
-        raise SpecError(f"steps={value!r} is not a number") from None
-    if not steps.is_integer() or not 0 <= steps <= cap:
-        raise SpecError(f"steps={value!r} must be a whole number in [0, {cap}]")
-    return int(steps)
+        raise SpecError(f"{name}={value!r} is not a number") from None
+    if not number.is_integer() or not lo <= number <= hi:
+        raise SpecError(f"{name}={value!r} must be a whole number in [{lo}, {hi}]")
+    return int(number)
+
+
+def _check_steps(value, cap: int) -> int:
+    return _whole("steps", value, 0, cap)
 
 
 def _check_starts(value) -> int:
-    try:
-        n = float(value)
-    except (TypeError, ValueError):
-        raise SpecError(f"starts={value!r} is not a number") from None
-    if not n.is_integer() or not 1 <= n <= MAX_PAGE_STARTS:
-        raise SpecError(f"starts={value!r} must be a whole number in [1, {MAX_PAGE_STARTS}]")
-    return int(n)
+    return _whole("starts", value, 1, MAX_PAGE_STARTS)
 
 
 def _check_seed(value) -> int:

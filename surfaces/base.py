@@ -7,12 +7,14 @@ slice (two chosen parameters vary, the others stay at `base`) in one vectorized 
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import numpy as np
 
 Array = np.ndarray
 
 
-class Problem:
+class Problem(ABC):
     id: str = ""
     name: str = ""
     description: str = ""
@@ -24,11 +26,13 @@ class Problem:
     log_color: bool = True  # the loss spans decades: colour surfaces on a log scale
 
     # --- the protocol the engine uses -------------------------------------------------------
+    @abstractmethod
     def loss(self, P: Array) -> Array:  # (R,)
-        raise NotImplementedError
+        """Full-data loss of each run."""
 
+    @abstractmethod
     def grad(self, P: Array, idx: Array | None = None) -> Array:  # (R, D)
-        raise NotImplementedError
+        """Gradient of the loss summed over the points `idx` (all when None)."""
 
     def loss_and_grad(self, P: Array) -> tuple[Array, Array]:
         return self.loss(P), self.grad(P)
