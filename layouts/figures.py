@@ -507,10 +507,10 @@ def contour_figure(grid: dict, pl: dict, mode: str = "overlay", step: int | None
             fig.add_traces(_path_traces(j, run, grid, three_d=False, legend=True))
         fig.update_layout(xaxis=dict(range=grid["window"][0], **_ax(axis["xaxis_title"])),
                           yaxis=dict(range=grid["window"][1], **_ax(axis["yaxis_title"])))
-    # legend inside the map's top-left corner, small and translucent: outside it squeezed the map
+    # legend in one compact row above the map: inside it would block clicks that set the start
     fig.update_layout(template=theme.TEMPLATE, clickmode="event",
-                      legend=dict(orientation="v", yanchor="top", y=0.99, x=0.01, xanchor="left",
-                                  bgcolor="rgba(255,255,255,0.75)", font=dict(size=13)),
+                      legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0, xanchor="left",
+                                  font=dict(size=12), itemwidth=30, borderwidth=0),
                       margin=dict(l=60, r=10, t=50 if mode != "side" else 56, b=50),
                       uirevision=f"contour-{grid['names']}-{grid['dims']}-{mode}")
     return filled(fig, pl, step)
