@@ -12,10 +12,8 @@ import asyncio
 import io
 import json
 import logging
-import time
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -207,16 +205,6 @@ def export_bytes(settings: dict, fmt: str, options: ExportOptions | None = None,
     return render([fig], fmt, scale=options.scale if fmt == "png" else 1.0)[0]
 
 
-def timed_export(settings: dict, fmt: str, options: ExportOptions | None = None) -> tuple[bytes, float]:
-    t = time.perf_counter()
-    data = export_bytes(settings, fmt, options)
-    return data, time.perf_counter() - t
-
-
 def filename(settings: dict, fmt: str, name: str | None = None) -> str:
     stem = name or f"descent-lab-{settings['problem']}"
     return f"{stem}.{fmt}"
-
-
-def np_safe(obj):
-    return obj.tolist() if isinstance(obj, np.ndarray) else obj

@@ -10,11 +10,10 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from optimizers import Trajectory, get_optimizer, parse_spec
+from optimizers import Trajectory, get_optimizer
 
 PALETTE = ("#1f4e9c", "#d1495b", "#2a9d55", "#e07b00", "#7b3fa0", "#00838f", "#8d6e00", "#c2185b",
            "#455a64", "#6d4c41", "#1565c0", "#ad1457")
-SYMBOLS = {"w": "w", "b": "b", "x": "x", "y": "y"}
 THEMES = {
     "white": {"paper": "white", "plot": "white", "ink": "#111111", "grid": "#dddddd", "scale": "Viridis"},
     "contrast": {"paper": "#0b0f19", "plot": "#0b0f19", "ink": "#f5f5f5", "grid": "#39414f",
@@ -208,7 +207,3 @@ def animation_figure(problem, trajectories: list[Trajectory], *, dims=(0, 1), fr
         margin=dict(t=110),
     )
     return fig
-
-
-def optimizer_label(spec: str) -> str:
-    return parse_spec(spec).optimizer.name

@@ -35,7 +35,6 @@ from scenarios.settings import (
     load_settings,
     to_query,
 )
-from surfaces import get_problem
 
 from . import ids
 from .export import FORMATS, MIME, ExportOptions, export_bytes, filename
@@ -55,23 +54,6 @@ _W, _H = ExportOptions().width, ExportOptions().height
 
 
 # ----------------------------------------------------------------------------- link
-def check_view(view: dict, problem_id: str) -> tuple[dict, list[str]]:
-    """The free-form view with its two structural keys present and safe: dims (two different parameter
-    indices) and mode (a string). Missing ones are filled in; bad ones are replaced by the default and
-    named in the returned problems."""
-    out, notices = {**DEFAULT_SETTINGS["view"], **view}, []
-    dim = max(get_problem(problem_id).dim, 2)
-    dims = out.get("dims", [0, 1])
-    if not (isinstance(dims, list) and len(dims) == 2 and all(type(d) is int and 0 <= d < dim for d in dims)
-            and dims[0] != dims[1]):
-        notices.append(f"view: dims={dims!r} must be two different parameter indices below {dim}")
-        out["dims"] = [0, 1]
-    if not isinstance(out.get("mode", "overlay"), str):
-        notices.append(f"view: mode={out['mode']!r} is not a name")
-        out["mode"] = "overlay"
-    return out, notices
-
-
 def keep_good_optimizers(search: str) -> tuple[str, list[str]]:
     """The query without its unreadable optimizer specs (and beyond the first MAX_OPTIMIZERS), so that one
     bad `opt` leaves the others standing instead of resetting the whole list."""
@@ -99,13 +81,11 @@ def read_link(search: str | None) -> tuple[dict, list[str]]:
     """Settings described by a URL query; anything missing or bad → its default plus a notice. Never raises."""
     try:
         query, dropped = keep_good_optimizers(search or "")
-        settings, notices = from_query(query)
-        notices = dropped + notices
-        view, more = check_view(settings["view"], settings["problem"])
+        settings, notices = from_query(query)  # the view's dims / mode are checked there too
     except Exception as err:  # a link is user input: whatever it holds, the page opens
         log.warning("unreadable link %r: %s", search, err)
         return defaults(), ["the link could not be read — showing the default view"]
-    return {**settings, "view": view}, notices + [f"{m} — using the default" for m in more]
+    return settings, dropped + notices
 
 
 def same_view(a: dict, b: dict) -> bool:
@@ -169,10 +149,7 @@ def read_upload(contents: str | None, name: str | None) -> dict:
     if isinstance(data, dict) and "descent_lab_export" in data and isinstance(data.get("settings"), dict):
         data = data["settings"]  # a JSON export carries the settings that reproduce it
     settings, _ = load_settings(data, strict=True)
-    view, problems = check_view(settings["view"], settings["problem"])
-    if problems:
-        raise SpecError(problems[0])
-    return {**settings, "view": view}
+    return settings
 
 
 def upload_result(contents: str | None, name: str | None) -> tuple[dict | None, str, str]:

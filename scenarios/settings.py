@@ -130,6 +130,23 @@ def check_start(value, problem: str) -> list[float]:
     return point
 
 
+def check_view(view: dict, problem_id: str) -> tuple[dict, list[str]]:
+    """The free-form view with its two structural keys present and safe: dims (two different parameter
+    indices) and mode (a string). Missing ones are filled in; bad ones are replaced by the default and
+    named in the returned problems (a bad dims would otherwise break the page's render)."""
+    out, problems = {**DEFAULT_SETTINGS["view"], **view}, []
+    dim = max(get_problem(problem_id).dim, 2)
+    dims = out.get("dims", [0, 1])
+    if not (isinstance(dims, list) and len(dims) == 2 and all(type(d) is int and 0 <= d < dim for d in dims)
+            and dims[0] != dims[1]):
+        problems.append(f"view: dims={dims!r} must be two different parameter indices below {dim}")
+        out["dims"] = [0, 1]
+    if not isinstance(out.get("mode", "overlay"), str):
+        problems.append(f"view: mode={out['mode']!r} is not a name")
+        out["mode"] = "overlay"
+    return out, problems
+
+
 def load_settings(data: dict | str, strict: bool = True, step_cap: int = MAX_PAGE_STEPS
                   ) -> tuple[dict, list[str]]:
     """Validated settings + notices. strict: raise SpecError on the first bad value."""
@@ -173,6 +190,10 @@ def load_settings(data: dict | str, strict: bool = True, step_cap: int = MAX_PAG
         "convention": take("convention", _check_convention, base["convention"]),
         "view": take("view", lambda v: dict(v) if isinstance(v, dict) else _bad_view(v), base["view"]),
     }
+    out["view"], problems = check_view(out["view"], problem)
+    if problems and strict:
+        raise SpecError(problems[0])
+    notices += [f"{p} — using the default" for p in problems]
     return out, notices
 
 
