@@ -9,6 +9,7 @@ exceeds `bound` is marked diverged at that step and its later rows are NaN ("no 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Protocol
@@ -224,8 +225,13 @@ def run(problem: Problem, optimizer: str | Optimizer, starts, steps: int, hp: di
         convention: str = "lecture", schedule: Schedule | None = None,
         batching: Batching | None = None, bound: float = DEFAULT_BOUND,
         record_internals: bool = True, label: str | None = None,
-        resume: dict | None = None) -> Trajectory:
+        resume: dict | None = None, record: bool = True, on_row: Callable | None = None) -> Trajectory:
     """Run R = len(starts) runs for `steps` updates. hp values may be scalars or (R,) arrays.
+
+    `on_row(k, P, loss, diverged_at)` is called after row k (0..steps) with that row's (R, D) params,
+    (R,) loss and the divergence steps so far; it may raise to stop the run. With `record=False` the
+    returned Trajectory holds only row 0 (memory O(R·D) whatever `steps`): sweeps and basin maps keep
+    their own running summary through `on_row` (analysis/).
 
     `resume` (a `Trajectory.checkpoint()`) continues earlier runs from their last state: `starts` is
     ignored, the update count, bias corrections and schedules go on from where they stopped (the
@@ -262,9 +268,11 @@ def run(problem: Problem, optimizer: str | Optimizer, starts, steps: int, hp: di
         for t in range(0, t0 - t0 % per_epoch, per_epoch):  # replay the shuffles of past epochs
             batches(t)
 
-    params = np.empty((steps + 1, R, D))  # rows are written as the loop goes; the rest NaN at the end
-    loss = np.empty((steps + 1, R))
-    eta = np.empty((steps + 1, R))
+    rows = steps + 1 if record else 1
+    params = np.empty((rows, R, D))  # rows are written as the loop goes; the rest NaN at the end
+    loss = np.empty((rows, R))
+    eta = np.empty((rows, R))
+    record_internals = record_internals and record
     state = rule.init(P)
     if resume is not None:
         try:
@@ -293,6 +301,8 @@ def run(problem: Problem, optimizer: str | Optimizer, starts, steps: int, hp: di
             current_loss = problem.loss(P)
         params[0], loss[0] = P, current_loss
         alive = _check(current_loss, P, bound, 0, diverged_at, reasons, np.ones(R, bool))
+        if on_row is not None:
+            on_row(0, P, current_loss, diverged_at)
         sched_state = schedule.end_epoch(sched_state, current_loss)  # the start is "epoch 0"'s end
         written = 1
         t_all = t0 + np.arange(steps + 1)
@@ -321,7 +331,8 @@ def run(problem: Problem, optimizer: str | Optimizer, starts, steps: int, hp: di
                 current_loss = problem.loss(P)
             k = i + 1
             written = k + 1
-            params[k], loss[k], eta[k] = P, current_loss, eta_t[:, 0]
+            if record:
+                params[k], loss[k], eta[k] = P, current_loss, eta_t[:, 0]
             if record_internals:
                 rec["grad"][k], rec["lr"][k] = g, lr
                 if rule.lookahead:
@@ -331,6 +342,8 @@ def run(problem: Problem, optimizer: str | Optimizer, starts, steps: int, hp: di
             if (t + 1) % per_epoch == 0:
                 sched_state = schedule.end_epoch(sched_state, current_loss)
             alive = _check(current_loss, P, bound, k, diverged_at, reasons, alive)
+            if on_row is not None:
+                on_row(k, P, current_loss, diverged_at)
 
     for arr in (params, loss, eta, *rec.values()):
         arr[written:] = np.nan  # all runs diverged early: the loop stopped
@@ -340,7 +353,7 @@ def run(problem: Problem, optimizer: str | Optimizer, starts, steps: int, hp: di
         label=label or opt.id, convention=convention,
         hp={k: _plain(v) for k, v in hp_values.items()}, schedule=schedule.spec,
         batching=batching.spec, params=params, loss=loss, eta=eta,
-        epoch=(t0 + np.arange(steps + 1)) / per_epoch, diverged_at=diverged_at,
+        epoch=(t0 + np.arange(rows)) / per_epoch, diverged_at=diverged_at,
         diverged_reason=reasons, bound=bound, grad=rec.get("grad"), lr=rec.get("lr"),
         lookahead=rec.get("lookahead"),
         state={name: rec[name] for name in tracked} if record_internals else {},

@@ -117,9 +117,17 @@ SCHEDULES: dict[str, ScheduleKind] = {s.id: s for s in (
 )}
 
 
+def _spec_value(v) -> str:
+    """A parameter in a spec: 0.01, or lo..hi for a sweep's (R, 1) array of values."""
+    if np.ndim(v) == 0:
+        return f"{v:g}"
+    return f"{np.min(v):g}..{np.max(v):g}"
+
+
 @dataclass(frozen=True)
 class Schedule:
-    """A parsed schedule: kind + parameter values. Build with `parse_schedule`."""
+    """A parsed schedule: kind + parameter values. Build with `parse_schedule`. A real-valued
+    parameter may be an (R, 1) array (one value per run: analysis/ sweeps schedule.k this way)."""
 
     id: str = "constant"
     params: dict = field(default_factory=dict)
@@ -128,7 +136,7 @@ class Schedule:
     def spec(self) -> str:
         if not self.params:
             return self.id
-        return self.id + ":" + ",".join(f"{k}={v:g}" for k, v in self.params.items())
+        return self.id + ":" + ",".join(f"{k}={_spec_value(v)}" for k, v in self.params.items())
 
     def start(self, R: int):
         """Initial schedule state for R runs (only halve-on-increase keeps any)."""
