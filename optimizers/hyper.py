@@ -8,10 +8,14 @@ a message that names the bad part.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
 
+# Plain decimal or scientific notation only: Python's float() also takes "1_0", "inf", "nan", "infinity",
+# which a user typing a learning rate almost certainly did not mean.
+NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 TRUE_WORDS = {"true", "on", "1", "yes"}
 FALSE_WORDS = {"false", "off", "0", "no"}
 
@@ -70,10 +74,12 @@ class Hyper:
                     f"{where}{self.name}={arr[bad][0]:g} is outside its range [{self.lo:g}, {self.hi:g}]"
                 )
             return arr
-        try:
-            number = float(value)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            raise SpecError(f"{where}{self.name}={value!r} is not a number") from None
+        if isinstance(value, str):
+            number = parse_number(value, f"{where}{self.name}")
+        elif isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+            raise SpecError(f"{where}{self.name}={value!r} is not a number")
+        else:
+            number = float(value)
         if not np.isfinite(number) or not self.lo <= number <= self.hi:
             raise SpecError(
                 f"{where}{self.name}={number:g} is outside its range [{self.lo:g}, {self.hi:g}]"
@@ -114,14 +120,20 @@ def _parse_bool(value: object, what: str) -> bool:
 
 
 def parse_number(text: str, what: str) -> float:
-    """A float from user text, or SpecError naming `what`."""
-    try:
-        value = float(text)
-    except (TypeError, ValueError):
-        raise SpecError(f"{what}={text!r} is not a number") from None
+    """A finite float from user text in plain decimal or scientific notation ("0.1", "-2", "1e-3"),
+    or SpecError naming `what`. "1_0", "0x10", "inf" and "nan" are refused."""
+    if not isinstance(text, str) or not NUMBER.fullmatch(text.strip()):
+        raise SpecError(f"{what}={_short(text)!r} is not a number (use decimal digits, e.g. 0.1 or 1e-3)")
+    value = float(text)
     if not np.isfinite(value):
-        raise SpecError(f"{what}={text!r} is not a finite number")
+        raise SpecError(f"{what}={_short(text)!r} is too large to be a finite number")
     return value
+
+
+def _short(text: object, limit: int = 40) -> str:
+    """User text cut to a readable length for a one-line message."""
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def parse_pairs(text: str, what: str) -> dict[str, str]:
@@ -129,7 +141,10 @@ def parse_pairs(text: str, what: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for item in filter(None, (part.strip() for part in text.split(","))):
         name, sep, value = item.partition("=")
-        if not sep or not name.strip() or not value.strip():
+        name = name.strip()
+        if not sep or not name or not value.strip():
             raise SpecError(f"{what}: {item!r} is not of the form name=value")
-        out[name.strip()] = value.strip()
+        if name in out:
+            raise SpecError(f"{what}: {name!r} is given twice")
+        out[name] = value.strip()
     return out
