@@ -34,11 +34,15 @@ def parse_spec(text: str) -> RunSpec:
     for key, value in parse_pairs(hp_text, f"optimizer {opt.id}").items():
         hp[key] = opt.hyper(key).coerce(value, opt.id)
     schedule = batch = None
+    seen: set[str] = set()
     for option in options:
         key, sep, value = option.partition("=")
         key = key.strip()
         if not sep:
             raise SpecError(f"{text!r}: {option!r} is not of the form schedule=... or batch=...")
+        if key in seen:
+            raise SpecError(f"{text!r}: {key}= is given twice")
+        seen.add(key)
         if key == "schedule":
             schedule = parse_schedule(value)
         elif key == "batch":
