@@ -44,8 +44,9 @@ def render(figures: list[go.Figure], fmt: str, scale: float = 1.0) -> list[bytes
     """PNG or SVG bytes for each figure, all in one Chromium session."""
     import kaleido
 
-    for name in ("choreographer", "kaleido", "logistro"):  # their tracebacks on stray pipe messages
-        logging.getLogger(name).setLevel(logging.CRITICAL)
+    # their levels, restored after the render: other loggers, and these outside a render, are left alone
+    loggers = [logging.getLogger(name) for name in ("choreographer", "kaleido", "logistro")]
+    levels = {log: log.level for log in loggers}
 
     async def go_all() -> list[bytes]:
         async with kaleido.Kaleido(n=1, timeout=120, mathjax=False) as k:
@@ -55,7 +56,13 @@ def render(figures: list[go.Figure], fmt: str, scale: float = 1.0) -> list[bytes
                 out.append(await k.calc_fig(fig, opts=opts))
             return out
 
-    return asyncio.run(go_all())
+    for log in levels:  # their tracebacks on stray pipe messages, silenced only while this render runs
+        log.setLevel(logging.CRITICAL)
+    try:
+        return asyncio.run(go_all())
+    finally:
+        for log, level in levels.items():
+            log.setLevel(level)
 
 
 def trajectories_frame(trajectories: list[Trajectory]) -> pd.DataFrame:
