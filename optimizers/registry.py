@@ -35,6 +35,11 @@ BETA2 = Hyper("beta2", "β₂", 0.999, "decay of the running mean of squared gra
 BIAS_CORRECTION = Hyper("bias_correction", "bias correction", True,
                         "divide m and v by (1 − β^t) so early averages are not biased toward 0",
                         kind="bool")
+NU = Hyper("nu", "ν", 0.7, "weight of the momentum buffer in the step (0: plain GD, 1: EMA momentum)",
+           lo=0.0, hi=1.0)
+NU1 = Hyper("nu1", "ν₁", 0.7, "weight of m̂ against g in the numerator (0: RMSProp-like, 1: Adam)",
+            lo=0.0, hi=1.0)
+NU2 = Hyper("nu2", "ν₂", 1.0, "weight of v̂ against g² in the denominator (1: Adam)", lo=0.0, hi=1.0)
 PSI = Hyper("psi", "ψ", 0.004, "NAdam momentum decay (pytorch convention only)", lo=0.0, hi=1.0)
 
 
@@ -129,6 +134,19 @@ OPTIMIZERS: dict[str, Optimizer] = {o.id: o for o in (
          eq=(r"v_{max} \leftarrow \max(v_{max}, v);\quad "
              r"\theta \leftarrow \theta - \eta\,\frac{m/(1-\beta_1^t)}{\sqrt{v_{max}/(1-\beta_2^t) + \epsilon}}"),
          ref="Reddi, Kale & Kumar 2018", adaptive=True),
+    _opt("qhm", "Quasi-hyperbolic momentum",
+         [eta(1.0, 1e-3), Hyper("beta", "β", 0.999, "decay of the momentum buffer (an EMA of gradients)",
+                                lo=0.0, hi=0.99999), NU],
+         r.Rule(r.zeros_qhm, r.qhm_update),
+         eq=(r"b \leftarrow \beta b + (1-\beta) g;\quad "
+             r"\theta \leftarrow \theta - \eta\,\big((1-\nu) g + \nu b\big)"),
+         ref="Ma & Yarats 2019"),
+    _opt("qhadam", "QHAdam", [*_ADAM_HP[:3], NU1, NU2, eps(1e-8)],
+         r.Rule(r.zeros_adam, r.qhadam_update),
+         eq=(r"\hat m = \frac{m}{1-\beta_1^t},\ \hat v = \frac{v}{1-\beta_2^t};\quad "
+             r"\theta \leftarrow \theta - \eta\,\frac{(1-\nu_1) g + \nu_1 \hat m}"
+             r"{\sqrt{(1-\nu_2) g^2 + \nu_2 \hat v} + \epsilon}"),
+         ref="Ma & Yarats 2019", adaptive=True),
 )}
 
 

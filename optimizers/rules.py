@@ -1,4 +1,5 @@
-"""The ten update rules, each in the course's form (`lecture`) and in torch.optim's form (`pytorch`).
+"""The update rules: the ten of torch.optim, each in the course's form (`lecture`) and in torch.optim's
+form (`pytorch`), and the quasi-hyperbolic QHM and QHAdam (Ma & Yarats 2019), one form for both.
 
 Every rule is a pair of pure functions over explicit state, batched over runs:
 
@@ -92,6 +93,10 @@ class AmsgradState(NamedTuple):
     m: Array  # (R, D) first moment
     v: Array  # (R, D) second moment
     v_max: Array  # (R, D) running maximum of v
+
+
+class QhmState(NamedTuple):
+    b: Array  # (R, D) momentum buffer: EMA of gradients
 
 
 def _zeros(cls: type) -> Callable[[Array], tuple]:
@@ -249,6 +254,23 @@ def torch_amsgrad_update(g, s, hp, t):
     return -lr * m_hat, AmsgradState(m, v, v_max), lr
 
 
+# ----------------------------------------------------------------------------- quasi-hyperbolic
+def qhm_update(g, s, hp, t):
+    """Ma & Yarats 2019 (same in both conventions): b ← β b + (1−β) g ;
+    θ ← θ − η ((1−ν) g + ν b). ν = 0 is plain GD, ν = 1 is EMA momentum."""
+    b = ema(s.b, g, hp.beta)
+    return -hp.eta * ((1.0 - hp.nu) * g + hp.nu * b), QhmState(b), _const_lr(hp, g)
+
+
+def qhadam_update(g, s, hp, t):
+    """Ma & Yarats 2019 (same in both conventions): m, v, m̂, v̂ as Adam ;
+    θ ← θ − η ((1−ν₁) g + ν₁ m̂) / (√((1−ν₂) g² + ν₂ v̂) + ε). ν₁ = ν₂ = 1 is Adam with ε outside the root."""
+    m, v = ema(s.m, g, hp.beta1), ema(s.v, g * g, hp.beta2)
+    m_hat, v_hat = debias(m, hp.beta1, t), debias(v, hp.beta2, t)
+    lr = hp.eta / (np.sqrt((1.0 - hp.nu2) * g * g + hp.nu2 * v_hat) + hp.eps)
+    return -lr * ((1.0 - hp.nu1) * g + hp.nu1 * m_hat), AdamState(m, v), lr
+
+
 class Rule(NamedTuple):
     """One convention's form of an optimizer."""
 
@@ -264,3 +286,4 @@ zeros_delta = _zeros(DeltaState)
 zeros_adam = _zeros(AdamState)
 zeros_adamax = _zeros(AdamaxState)
 zeros_amsgrad = _zeros(AmsgradState)
+zeros_qhm = _zeros(QhmState)

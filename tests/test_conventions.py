@@ -16,7 +16,7 @@ STEPS = 200
 START = [[-2.0, -2.0]]
 
 # Which optimizers have one form for both conventions (at a constant η), which have two.
-SAME_AT_CONSTANT_ETA = {"gd", "momentum", "adadelta"}
+SAME_AT_CONSTANT_ETA = {"gd", "momentum", "adadelta", "qhm", "qhadam"}  # QH: one form (DESIGN.md §7)
 DIFFERENT = {"nag", "adagrad", "rmsprop", "adam", "adamax", "nadam", "amsgrad"}
 
 

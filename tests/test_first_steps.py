@@ -53,6 +53,8 @@ DEFAULTS = {
         "adamax": {"eta": 0.1, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8},
         "nadam": {"eta": 0.1, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8},
         "amsgrad": {"eta": 0.1, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8},
+        "qhm": {"eta": 1.0, "beta": 0.999, "nu": 0.7},  # DESIGN.md §7
+        "qhadam": {"eta": 0.1, "beta1": 0.9, "beta2": 0.999, "nu1": 0.7, "nu2": 1.0, "eps": 1e-8},
     },
     "pytorch": {
         "gd": {"eta": 1e-3},
@@ -65,6 +67,8 @@ DEFAULTS = {
         "adamax": {"eta": 2e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8},
         "nadam": {"eta": 2e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "psi": 4e-3},
         "amsgrad": {"eta": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8},
+        "qhm": {"eta": 1e-3, "beta": 0.999, "nu": 0.7},  # torch-optimizer's lr; β, ν as §7
+        "qhadam": {"eta": 1e-3, "beta1": 0.9, "beta2": 0.999, "nu1": 0.7, "nu2": 1.0, "eps": 1e-8},
     },
 }
 
@@ -81,6 +85,8 @@ NON_DEFAULT = {
     "adamax": [{"eta": 0.2, "beta1": 0.7, "beta2": 0.8, "eps": 1e-3}],
     "nadam": [{"eta": 0.2, "beta1": 0.7, "beta2": 0.9, "eps": 1e-4, "psi": 0.01}],
     "amsgrad": [{"eta": 0.2, "beta1": 0.7, "beta2": 0.9, "eps": 1e-4}],
+    "qhm": [{"eta": 2.0, "beta": 0.8, "nu": 0.5}, {"eta": 1.0, "beta": 0.9, "nu": 1.0}],
+    "qhadam": [{"eta": 0.2, "beta1": 0.7, "beta2": 0.9, "nu1": 0.4, "nu2": 0.6, "eps": 1e-4}],
 }
 
 
@@ -243,13 +249,31 @@ def pt_amsgrad(th, s, t, hp):
             for i in range(2)]
 
 
+def qhm(th, s, t, hp):  # Ma & Yarats 2019, one form for both conventions
+    g, b, nu = grad(th), hp["beta"], hp["nu"]
+    s["buf"] = [b * s["buf"][i] + (1 - b) * g[i] for i in range(2)]
+    return [th[i] - hp["eta"] * ((1 - nu) * g[i] + nu * s["buf"][i]) for i in range(2)]
+
+
+def qhadam(th, s, t, hp):  # Ma & Yarats 2019: ε outside the root, ν₁/ν₂ mix g back in
+    g = grad(th)
+    _moments(s, g, hp)
+    nu1, nu2 = hp["nu1"], hp["nu2"]
+    out = []
+    for i in range(2):
+        m_hat, v_hat = s["m"][i] / (1 - hp["beta1"] ** t), s["v"][i] / (1 - hp["beta2"] ** t)
+        num = (1 - nu1) * g[i] + nu1 * m_hat
+        out.append(th[i] - hp["eta"] * num / (math.sqrt((1 - nu2) * g[i] ** 2 + nu2 * v_hat) + hp["eps"]))
+    return out
+
+
 REFERENCE = {
     "lecture": {"gd": lec_gd, "momentum": lec_momentum, "nag": lec_nag, "adagrad": lec_adagrad,
                 "rmsprop": lec_rmsprop, "adadelta": adadelta, "adam": lec_adam, "adamax": lec_adamax,
-                "nadam": lec_nadam, "amsgrad": lec_amsgrad},
+                "nadam": lec_nadam, "amsgrad": lec_amsgrad, "qhm": qhm, "qhadam": qhadam},
     "pytorch": {"gd": lec_gd, "momentum": pt_momentum, "nag": pt_nag, "adagrad": pt_adagrad,
                 "rmsprop": pt_rmsprop, "adadelta": adadelta, "adam": pt_adam, "adamax": pt_adamax,
-                "nadam": pt_nadam, "amsgrad": pt_amsgrad},
+                "nadam": pt_nadam, "amsgrad": pt_amsgrad, "qhm": qhm, "qhadam": qhadam},
 }
 
 

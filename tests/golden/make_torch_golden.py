@@ -4,6 +4,7 @@ The test suite only reads the JSON this script writes (``torch_trajectories.json
 imports torch. Re-run by hand after changing a case, from the repository root:
 
     pip install torch==2.13.0          # the version that produced the committed file (CPU wheel)
+    pip install torch-optimizer==0.3.0 pytorch-ranger --no-deps   # QHM and QHAdam (Ma & Yarats 2019)
     python tests/golden/make_torch_golden.py
 
 The committed ``torch_trajectories.json`` was produced with torch 2.13.0+cpu; the exact version is
@@ -19,6 +20,14 @@ Hyperparameter names are Descent Lab's (eta = lr, gamma = momentum, beta = alpha
 (Adadelta), beta1/beta2 = betas, eps = eps, psi = NAdam's momentum_decay); every hyperparameter of the
 optimizer is listed, including the ones torch has no knob for (``gamma_schedule="constant"``,
 ``bias_correction=True``).
+
+QHM and QHAdam are not in torch.optim; they come from the ``torch-optimizer`` package (0.3.0), whose
+updates are DESIGN.md §7's: QHM(lr=eta, momentum=beta, nu=nu) keeps b ← β b + (1−β) g and steps
+θ ← θ − lr((1−ν) g + ν b); QHAdam(lr=eta, betas=(beta1, beta2), nus=(nu1, nu2), eps=eps) keeps the
+bias-corrected averages directly (weights 1 + β·w instead of dividing by 1 − β^t, the same numbers up
+to rounding) and steps θ ← θ − lr((1−ν₁) g + ν₁ m̂) / (√((1−ν₂) g² + ν₂ v̂) + ε). No weight decay.
+Their "defaults" case uses Descent Lab's pytorch-convention defaults (torch-optimizer's own momentum=0
+and nus=(1, 1) would make them plain SGD and Adam).
 """
 
 from __future__ import annotations
@@ -61,7 +70,8 @@ PROBLEMS: dict[str, LossFn] = {"sigmoid-2pt": sigmoid_2pt, "rosenbrock": rosenbr
 
 # --- optimizers: our names -> torch.optim -------------------------------------------------------------
 
-OPTIMIZER_IDS = ("gd", "momentum", "nag", "adagrad", "rmsprop", "adadelta", "adam", "adamax", "nadam", "amsgrad")
+OPTIMIZER_IDS = ("gd", "momentum", "nag", "adagrad", "rmsprop", "adadelta", "adam", "adamax", "nadam", "amsgrad",
+                 "qhm", "qhadam")
 
 
 def make_optimizer(opt_id: str, p: torch.Tensor, hp: Hp) -> torch.optim.Optimizer:
@@ -90,6 +100,13 @@ def make_optimizer(opt_id: str, p: torch.Tensor, hp: Hp) -> torch.optim.Optimize
     if opt_id == "nadam":
         return torch.optim.NAdam(params, lr=hp["eta"], betas=(hp["beta1"], hp["beta2"]), eps=hp["eps"],
                                  momentum_decay=hp["psi"], foreach=False)
+    if opt_id in ("qhm", "qhadam"):
+        import torch_optimizer
+
+        if opt_id == "qhm":
+            return torch_optimizer.QHM(params, lr=hp["eta"], momentum=hp["beta"], nu=hp["nu"], weight_decay=0.0)
+        return torch_optimizer.QHAdam(params, lr=hp["eta"], betas=(hp["beta1"], hp["beta2"]),
+                                      nus=(hp["nu1"], hp["nu2"]), eps=hp["eps"], weight_decay=0.0)
     raise ValueError(f"unknown optimizer {opt_id!r}")
 
 
@@ -124,6 +141,14 @@ def _nadam(eta: float, beta1: float, beta2: float, eps: float, psi: float) -> Hp
     return {**_adam_like(eta, beta1, beta2, eps), "psi": psi}
 
 
+def _qhm(eta: float, beta: float, nu: float) -> Hp:
+    return {"eta": eta, "beta": beta, "nu": nu}
+
+
+def _qhadam(eta: float, beta1: float, beta2: float, nu1: float, nu2: float, eps: float) -> Hp:
+    return {"eta": eta, "beta1": beta1, "beta2": beta2, "nu1": nu1, "nu2": nu2, "eps": eps}
+
+
 # (case, problem, start, {optimizer: hp})
 CASES: list[tuple[str, str, list[float], dict[str, Hp]]] = [
     ("defaults", "sigmoid-2pt", [1.0, -1.0], {  # torch.optim's own defaults
@@ -137,6 +162,8 @@ CASES: list[tuple[str, str, list[float], dict[str, Hp]]] = [
         "adamax": _adam_like(2e-3, 0.9, 0.999, 1e-8),
         "nadam": _nadam(2e-3, 0.9, 0.999, 1e-8, 4e-3),
         "amsgrad": _adam_like(1e-3, 0.9, 0.999, 1e-8),
+        "qhm": _qhm(1e-3, 0.999, 0.7),  # Descent Lab's pytorch-convention defaults (see the docstring)
+        "qhadam": _qhadam(1e-3, 0.9, 0.999, 0.7, 1.0, 1e-8),
     }),
     # Every value differs from torch's default; each run travels ~3.8 towards the exact fit (loss 0). The
     # rates are chosen so that no recorded loss falls below ~1e-8: at the exact fit the loss is pure rounding
@@ -153,6 +180,8 @@ CASES: list[tuple[str, str, list[float], dict[str, Hp]]] = [
         "adamax": _adam_like(0.05, 0.85, 0.995, 1e-7),
         "nadam": _nadam(0.05, 0.85, 0.99, 1e-7, 0.01),
         "amsgrad": _adam_like(0.05, 0.8, 0.99, 1e-6),
+        "qhm": _qhm(0.5, 0.9, 0.6),
+        "qhadam": _qhadam(0.05, 0.8, 0.99, 0.6, 0.8, 1e-6),
     }),
     ("rosenbrock", "rosenbrock", [-1.5, 2.0], {
         "gd": _sgd(1e-4),
@@ -167,6 +196,8 @@ CASES: list[tuple[str, str, list[float], dict[str, Hp]]] = [
         "adamax": _adam_like(1e-2, 0.9, 0.999, 1e-8),
         "nadam": _nadam(1e-2, 0.9, 0.999, 1e-8, 4e-3),
         "amsgrad": _adam_like(1e-2, 0.9, 0.999, 1e-8),
+        "qhm": _qhm(1e-4, 0.9, 0.7),
+        "qhadam": _qhadam(1e-2, 0.9, 0.999, 0.7, 1.0, 1e-8),
     }),
 ]
 
