@@ -101,6 +101,7 @@ def sigmoid_valley() -> SigmoidProblem:
     return SigmoidProblem(
         "sigmoid-valley", "Sigmoid neuron, narrow valley", data[:, :-1], data[:, -1],
         start=VALLEY_START, window=((-6.0, 6.0), (-6.0, 6.0)),
+        minima=((0.25, -0.7),),  # the three points lie on σ(0.25x − 0.7): an exact fit, L = 0
         description="Points chosen so the error surface is a long, narrow valley: momentum "
                     "overshoots across it (u-turns) and still wins; NAG damps the u-turns.")
 
@@ -110,6 +111,7 @@ def sigmoid_sparse() -> SigmoidProblem:
     return SigmoidProblem(
         "sigmoid-sparse", "Sigmoid neuron, sparse feature", data[:, :-1], data[:, -1],
         start=SPARSE_START, window=SPARSE_WINDOW,
+        minima=((2.789075436957, 0.956460142043),),  # Newton's method to |∇L| < 1e-16; L = 0.1247…
         description="100 points, about 80% with x = 0: w rarely gets a gradient, b always does. "
                     "GD, momentum and NAG move mostly along b; AdaGrad moves w too.")
 
@@ -119,6 +121,7 @@ def sigmoid_sparse_4d() -> SigmoidProblem:
     return SigmoidProblem(
         "sigmoid-sparse-4d", "4-input neuron, sparse features", data[:, :-1], data[:, -1],
         start=SPARSE4D_START, window=((-6.0, 6.0),) * 5,
+        minima=((0.890719644022, 1.040061009468, 0.981969830655, 1.078227532583, -1.968260598268),),  # Newton
         description="The 4-input neuron of the adaptive-learning-rate notes: x1 dense, x2..x4 "
                     "increasingly sparse. Plots show any 2-D slice through the current point.")
 
