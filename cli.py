@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+import analysis_cli
 from optimizers import (
     CONVENTIONS,
     MAX_STEPS,
@@ -86,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     exporter.add_argument("--frames", default="60", help="GIF / HTML frames, 2..300")
     exporter.add_argument("--theme", default="white", help="white | contrast")
     exporter.add_argument("--title", help="figure title (default: the preset's title)")
+    analysis_cli.add_parsers(sub)  # sweep, basin (DESIGN.md §7)
     return parser
 
 
@@ -303,6 +305,8 @@ def main(argv: Sequence[str] | None = None, *, serve: Callable | None = None) ->
         if args.command == "export":
             export_command(args)
             return 0
+        if args.command in ("sweep", "basin"):
+            return analysis_cli.main(args, atomic_output)
         raise UsageError(f"app.py: unknown command {args.command!r}")
     except (UsageError, SpecError) as err:
         print(f"error: {err}", file=sys.stderr)
