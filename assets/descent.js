@@ -498,10 +498,19 @@
     if (e.target && e.target.id === "dl-scrub") { S.playing = false; setStep(+e.target.value, "drag"); }
   }
   function onChange(e) { if (e.target && e.target.id === "dl-scrub") { publishStep(); scheduleSettle(0, true); } }
+  /* A control other than the playback bar has the focus (a slider handle, a box, a button, a picker):
+     its keys are its own, so the arrows move the η handle without also stepping the playback. */
+  var CONTROLS = "input, textarea, select, button, a[href], summary, [contenteditable=''], [contenteditable=true]," +
+                 " [role=slider], [role=combobox], [role=listbox], [role=option], [role=radio], [role=checkbox]," +
+                 " [role=switch], [role=spinbutton], [role=menuitem], [role=tab]";
+  function controlHasFocus(t) {
+    if (!t || t === document.body || t === document.documentElement || !t.closest) return false;
+    if (t.closest(".dl-playbar")) return false;  // the playback bar's own buttons and scrub keep the keys
+    return !!t.closest(CONTROLS);
+  }
+  window.dlControlHasFocus = controlHasFocus;
   function onKey(e) {
-    var tag = (e.target && e.target.tagName || "").toLowerCase();
-    if (tag === "input" && e.target.type !== "range" || tag === "textarea" || tag === "select" ||
-        (e.target && e.target.isContentEditable)) return;
+    if (controlHasFocus(e.target)) return;
     var by = e.shiftKey ? 10 : 1;
     if (e.key === " " || e.code === "Space") { e.preventDefault(); S.playing ? pause() : play(); return; }
     var to = {ArrowRight: curStep() + by, ArrowLeft: curStep() - by, Home: 0, End: S.max}[e.key];

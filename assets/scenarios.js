@@ -3,7 +3,8 @@
 (function () {
   document.addEventListener("keydown", function (ev) {
     const t = ev.target;
-    if (t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.isContentEditable)) return;
+    if (window.dlControlHasFocus ? window.dlControlHasFocus(t)
+        : t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.isContentEditable)) return;
     if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
     const click = (id) => { const el = document.getElementById(id); if (el) el.click(); };
     if (ev.key === "n") click("dl-scenario-next");
