@@ -2,8 +2,11 @@
 
 The page keeps its state as Settings, the URL and settings files encode them, scenarios are Settings
 plus text, and exports render them. `load_settings` validates a dict two ways: `strict` raises
-SpecError on the first bad value (CLI, uploaded files); lenient replaces each missing, unknown or
-out-of-range value with its default and returns one notice per replacement (shared links).
+SpecError on the first bad value (CLI, uploaded files, the page's own store); lenient replaces each
+missing, unknown or out-of-range value with its default and returns one notice per replacement (shared
+links). Either way the page's budgets (scenarios/budgets.py) then clamp the cost, with a notice naming
+the limit. This is the one schema of the trust boundary: nothing the browser sends reaches the engine
+without passing it (scenarios/schema.py parses the rest of a request).
 
     {"problem": "sigmoid-2pt",
      "optimizers": ["gd", "momentum:eta=1,gamma=0.9", "adam|schedule=cosine"],
@@ -20,13 +23,21 @@ from urllib.parse import parse_qs, urlencode
 
 import numpy as np
 
-from optimizers import CONVENTIONS, SpecError, Trajectory, parse_batching, parse_spec, run_spec
+from optimizers import CONVENTIONS, MAX_STEPS, SpecError, Trajectory, parse_batching, parse_spec, run_spec
 from surfaces import PROBLEM_IDS, UnknownProblem, get_problem
 
-MAX_OPTIMIZERS = 12
-MAX_PAGE_STEPS = 5_000  # the page's cap (the CLI allows MAX_STEPS)
-MAX_SETTINGS_BYTES = 64_000
-MAX_PAGE_STARTS = 100
+from .budgets import (
+    MAX_DIM,
+    MAX_OPTIMIZERS,
+    MAX_PAGE_LOOP,
+    MAX_PAGE_RUNS,
+    MAX_PAGE_STARTS,
+    MAX_PAGE_STEPS,
+    MAX_PAGE_WORK,
+    MAX_SETTINGS_BYTES,
+    MAX_SPEC_CHARS,
+)
+from .schema import json_problem, number, short, whole
 
 DEFAULT_SETTINGS: dict = {
     "problem": "sigmoid-2pt",
@@ -40,6 +51,12 @@ DEFAULT_SETTINGS: dict = {
     "view": {"mode": "overlay", "dims": [0, 1]},  # mode: overlay | side (one panel per optimizer)
 }
 
+# the view: what the figures show (DEFAULT_SETTINGS["view"] holds the two keys every view has)
+VIEW_MODES = ("overlay", "side", "guess", "quiz")  # guess / quiz: the scenario panels
+VIEW_PANELS = ("loss", "eta", "params", "fit", "lr", "state")  # panels a scenario points at
+VIEW_X_AXES = ("step", "epoch")
+MAX_VIEW_EXTRAS = 16  # other view keys, kept only as plain scalars (a newer page's options)
+
 
 def defaults(problem: str | None = None) -> dict:
     out = copy.deepcopy(DEFAULT_SETTINGS)
@@ -50,11 +67,13 @@ def defaults(problem: str | None = None) -> dict:
 
 
 def _check_problem(value) -> str:
+    if not isinstance(value, str) or len(value) > 100:
+        raise SpecError(f"problem={short(value)} is not a problem name (known: {', '.join(PROBLEM_IDS)})")
     try:
-        get_problem(str(value))
+        get_problem(value)
     except UnknownProblem as err:
         raise SpecError(str(err)) from None
-    return str(value)
+    return value
 
 
 def _check_optimizers(value) -> list[str]:
@@ -63,64 +82,52 @@ def _check_optimizers(value) -> list[str]:
     if not isinstance(value, list) or not value:
         raise SpecError("optimizers must be a non-empty list of specs")
     if len(value) > MAX_OPTIMIZERS:
-        raise SpecError(f"at most {MAX_OPTIMIZERS} optimizers at once ({len(value)} given)")
-    return [parse_spec(str(v)).text for v in value]
-
-
-def _whole(name: str, value, lo: int, hi: int) -> int:
-    """A whole number in [lo, hi] from user input, or SpecError naming `name`."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise SpecError(f"{name}={value!r} is not a number") from None
-    if not number.is_integer() or not lo <= number <= hi:
-        raise SpecError(f"{name}={value!r} must be a whole number in [{lo}, {hi}]")
-    return int(number)
+        raise SpecError(f"{len(value)} optimizers given: at most MAX_OPTIMIZERS = {MAX_OPTIMIZERS} at once")
+    for i, v in enumerate(value):
+        if not isinstance(v, str) or len(v) > MAX_SPEC_CHARS:
+            raise SpecError(f"optimizer {i + 1} = {short(v)} is not a spec (text of at most "
+                            f"MAX_SPEC_CHARS = {MAX_SPEC_CHARS} characters)")
+    return [parse_spec(v).text for v in value]
 
 
 def _check_steps(value, cap: int) -> int:
-    return _whole("steps", value, 0, cap)
+    return whole(value, "steps", 0, cap, "MAX_PAGE_STEPS" if cap == MAX_PAGE_STEPS else "MAX_STEPS")
 
 
 def _check_starts(value) -> int:
-    return _whole("starts", value, 1, MAX_PAGE_STARTS)
+    return whole(value, "starts", 1, MAX_PAGE_STARTS, "MAX_PAGE_STARTS")
 
 
 def _check_seed(value) -> int:
-    try:
-        seed = int(value)
-    except (TypeError, ValueError):
-        raise SpecError(f"seed={value!r} is not a whole number") from None
-    if not 0 <= seed < 2**32:
-        raise SpecError(f"seed={seed} must be in [0, 2^32)")
-    return seed
+    return whole(value, "seed", 0, 2**32 - 1)
 
 
 def _check_bool(value) -> bool:
     if isinstance(value, bool):
         return value
-    text = str(value).lower()
-    if text in ("true", "1", "on", "yes"):
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    word = value.strip().lower() if isinstance(value, str) and len(value) <= 10 else None
+    if word in ("true", "1", "on", "yes"):
         return True
-    if text in ("false", "0", "off", "no"):
+    if word in ("false", "0", "off", "no"):
         return False
-    raise SpecError(f"{value!r} is not true/false")
+    raise SpecError(f"{short(value)} is not true/false")
 
 
 def _check_convention(value) -> str:
-    if value not in CONVENTIONS:
-        raise SpecError(f"convention={value!r} (use lecture or pytorch)")
+    if not isinstance(value, str) or value not in CONVENTIONS:
+        raise SpecError(f"convention={short(value)} (use lecture or pytorch)")
     return value
 
 
 def check_start(value, problem: str) -> list[float]:
     prob = get_problem(problem)
     if isinstance(value, str):
-        value = [v for v in value.split(",") if v.strip()]
-    try:
-        point = [float(v) for v in value]
-    except (TypeError, ValueError):
-        raise SpecError(f"start={value!r} is not a list of numbers") from None
+        value = [v for v in value[:2000].split(",") if v.strip()] if len(value) <= 2000 else None
+    if not isinstance(value, (list, tuple)) or len(value) > MAX_DIM:
+        raise SpecError(f"start={short(value)} is not a list of numbers")
+    point = [number(v, "start") for v in value]
     if len(point) != prob.dim:
         raise SpecError(f"start needs {prob.dim} coordinates ({', '.join(prob.param_names)}), "
                         f"got {len(point)}")
@@ -130,41 +137,109 @@ def check_start(value, problem: str) -> list[float]:
     return point
 
 
+def _view_extra(key: str, value) -> bool:
+    """A view option this schema does not know is kept only as a plain scalar."""
+    if isinstance(value, str):
+        return len(value) <= 100
+    return value is None or isinstance(value, bool) or (isinstance(value, (int, float)) and np.isfinite(value))
+
+
+def _check_quiz(quiz) -> dict:
+    ok = (isinstance(quiz, dict) and set(quiz) == {"answer", "choices"} and isinstance(quiz["choices"], list)
+          and 2 <= len(quiz["choices"]) <= 6 and quiz["answer"] in quiz["choices"]
+          and all(isinstance(c, str) and c in PROBLEM_IDS for c in quiz["choices"]))
+    if not ok:
+        raise SpecError(f"quiz={short(quiz)} must be {{answer, choices}} naming 2–6 problems")
+    return {"answer": quiz["answer"], "choices": list(quiz["choices"])}
+
+
 def check_view(view: dict, problem_id: str) -> tuple[dict, list[str]]:
-    """The free-form view with its two structural keys present and safe: dims (two different parameter
-    indices) and mode (a string). Missing ones are filled in; bad ones are replaced by the default and
-    named in the returned problems (a bad dims would otherwise break the page's render)."""
+    """The view with its keys typed: dims (two different parameter indices), mode (one of VIEW_MODES),
+    panels, x_axis, lookahead, quiz; missing dims / mode are filled in. A bad value is replaced by the
+    default (or dropped) and named in the returned problems (a bad dims would break the page's render)."""
     out, problems = {**DEFAULT_SETTINGS["view"], **view}, []
     dim = max(get_problem(problem_id).dim, 2)
     dims = out.get("dims", [0, 1])
     if not (isinstance(dims, list) and len(dims) == 2 and all(type(d) is int and 0 <= d < dim for d in dims)
             and dims[0] != dims[1]):
-        problems.append(f"view: dims={dims!r} must be two different parameter indices below {dim}")
+        problems.append(f"view: dims={short(dims)} must be two different parameter indices below {dim}")
         out["dims"] = [0, 1]
-    if not isinstance(out.get("mode", "overlay"), str):
-        problems.append(f"view: mode={out['mode']!r} is not a name")
+    if not isinstance(out["mode"], str) or out["mode"] not in VIEW_MODES:
+        problems.append(f"view: mode={short(out['mode'])} is not one of {', '.join(VIEW_MODES)}")
         out["mode"] = "overlay"
+    typed = {"panels": lambda v: isinstance(v, list) and len(v) <= len(VIEW_PANELS)
+             and all(isinstance(p, str) and p in VIEW_PANELS for p in v),
+             "x_axis": lambda v: isinstance(v, str) and v in VIEW_X_AXES,
+             "lookahead": lambda v: isinstance(v, bool)}
+    extras = 0
+    for key in [k for k in out if k not in ("dims", "mode")]:
+        value = out[key]
+        if key == "quiz":
+            try:
+                out[key] = _check_quiz(value)
+            except SpecError as err:
+                problems.append(f"view: {err}")
+                del out[key]
+            continue
+        if key in typed:
+            good = typed[key](value)
+        else:
+            extras += 1
+            good = extras <= MAX_VIEW_EXTRAS and len(key) <= 40 and _view_extra(key, value)
+        if not good:
+            problems.append(f"view: {key}={short(value)} is not a valid view option")
+            del out[key]
     return out, problems
 
 
-def load_settings(data: dict | str, strict: bool = True, step_cap: int = MAX_PAGE_STEPS
-                  ) -> tuple[dict, list[str]]:
-    """Validated settings + notices. strict: raise SpecError on the first bad value."""
+def over_budget(settings: dict) -> tuple[dict, list[str]]:
+    """The settings clamped to the page's budgets, and one notice per clamp naming the limit. Runs drawn
+    at once (optimizers × starts ≤ MAX_PAGE_RUNS) go first, then steps, so that runs × (steps + 1) ≤
+    MAX_PAGE_WORK and optimizers × steps ≤ MAX_PAGE_LOOP: the cost of a request is known before it runs."""
+    out, notices = dict(settings), []
+    n = len(out["optimizers"])
+    if n * out["starts"] > MAX_PAGE_RUNS:
+        starts = max(1, MAX_PAGE_RUNS // n)
+        notices.append(f"{n} optimizers × {out['starts']} starts is over MAX_PAGE_RUNS = {MAX_PAGE_RUNS:,} runs "
+                       f"— using {starts} starts")
+        out["starts"] = starts
+    runs = n * out["starts"]
+    cap = min((MAX_PAGE_WORK // runs) - 1, MAX_PAGE_LOOP // n)
+    if out["steps"] > cap:
+        name = "MAX_PAGE_WORK" if (MAX_PAGE_WORK // runs) - 1 <= MAX_PAGE_LOOP // n else "MAX_PAGE_LOOP"
+        what = (f"{runs:,} runs × {out['steps'] + 1:,} steps is over MAX_PAGE_WORK = {MAX_PAGE_WORK:,}"
+                if name == "MAX_PAGE_WORK" else
+                f"{n} optimizers × {out['steps']:,} steps is over MAX_PAGE_LOOP = {MAX_PAGE_LOOP:,}")
+        notices.append(f"{what} — using {cap:,} steps")
+        out["steps"] = cap
+    return out, notices
+
+
+def load_settings(data: dict | str, strict: bool = True, step_cap: int = MAX_PAGE_STEPS,
+                  budget: bool | None = None) -> tuple[dict, list[str]]:
+    """Validated settings + notices. strict: raise SpecError on the first bad value (lenient: the default
+    and a notice). `budget` (default: whenever step_cap is the page's) clamps the cost to the page's budgets
+    with a notice in both modes — an over-budget link or file still opens, smaller, and says so."""
     if isinstance(data, str):
-        if len(data.encode()) > MAX_SETTINGS_BYTES:
-            raise SpecError(f"settings file is larger than {MAX_SETTINGS_BYTES // 1000} kB")
+        if len(data) > MAX_SETTINGS_BYTES or len(data.encode()) > MAX_SETTINGS_BYTES:
+            raise SpecError(f"settings are larger than MAX_SETTINGS_BYTES = {MAX_SETTINGS_BYTES // 1000} kB")
         try:
             data = json.loads(data)
         except json.JSONDecodeError as err:
             raise SpecError(f"settings are not valid JSON: {err.msg} (line {err.lineno})") from None
+        except RecursionError:
+            raise SpecError("settings are nested too deeply") from None
     if not isinstance(data, dict):
         raise SpecError("settings must be a JSON object")
+    shape = json_problem(data, "settings")
+    if shape:
+        raise SpecError(shape)
     notices: list[str] = []
     unknown = sorted(set(data) - set(DEFAULT_SETTINGS))
     if unknown:
         if strict:
-            raise SpecError(f"unknown setting {unknown[0]!r}")
-        notices.append(f"ignored unknown setting(s): {', '.join(unknown)}")
+            raise SpecError(f"unknown setting {short(unknown[0])}")
+        notices.append(f"ignored unknown setting(s): {short(', '.join(unknown), 200)}")
 
     def take(key: str, check: Callable, fallback):
         if key not in data:
@@ -194,11 +269,14 @@ def load_settings(data: dict | str, strict: bool = True, step_cap: int = MAX_PAG
     if problems and strict:
         raise SpecError(problems[0])
     notices += [f"{p} — using the default" for p in problems]
+    if budget if budget is not None else step_cap <= MAX_PAGE_STEPS:
+        out, clamped = over_budget(out)
+        notices += clamped
     return out, notices
 
 
 def _bad_view(value):
-    raise SpecError(f"view={value!r} is not an object")
+    raise SpecError(f"view={short(value)} is not an object")
 
 
 # ----------------------------------------------------------------------------- URL
@@ -218,9 +296,18 @@ def to_query(settings: dict) -> str:
 
 def from_query(query: str) -> tuple[dict, list[str]]:
     """Lenient: anything missing or bad falls back to its default with a notice."""
-    raw = parse_qs((query or "").lstrip("?"), keep_blank_values=True)
     data: dict = {}
     notices: list[str] = []
+    query = query if isinstance(query, str) else ""
+    if len(query) > MAX_SETTINGS_BYTES:
+        notices.append(f"the link is longer than MAX_SETTINGS_BYTES = {MAX_SETTINGS_BYTES:,} characters — "
+                       "showing the default view")
+        query = ""
+    try:
+        raw = parse_qs(query.lstrip("?"), keep_blank_values=True, max_num_fields=4 * MAX_OPTIMIZERS + 40)
+    except ValueError:
+        notices.append("the link has too many parameters — showing the default view")
+        raw = {}
     names = {"problem": "problem", "start": "start", "starts": "starts", "steps": "steps", "shuffle": "shuffle",
              "seed": "seed", "convention": "convention"}
     for key, values in raw.items():
@@ -229,7 +316,7 @@ def from_query(query: str) -> tuple[dict, list[str]]:
         elif key == "view":
             try:
                 data["view"] = json.loads(values[-1])
-            except json.JSONDecodeError:
+            except (json.JSONDecodeError, RecursionError):
                 notices.append("view: not readable — using the default")
         elif key in names:
             data[names[key]] = values[-1]
@@ -259,5 +346,6 @@ def simulate(settings: dict, **kwargs) -> list[Trajectory]:
                      batching=batching, **kwargs) for spec in settings["optimizers"]]
 
 
-__all__ = ["DEFAULT_SETTINGS", "MAX_OPTIMIZERS", "MAX_PAGE_STARTS", "MAX_PAGE_STEPS", "PROBLEM_IDS",
-           "check_start", "defaults", "from_query", "load_settings", "simulate", "start_points", "to_query"]
+__all__ = ["DEFAULT_SETTINGS", "MAX_OPTIMIZERS", "MAX_PAGE_STARTS", "MAX_PAGE_STEPS", "MAX_SETTINGS_BYTES",
+           "MAX_STEPS", "PROBLEM_IDS", "check_start", "defaults", "from_query", "load_settings", "over_budget",
+           "simulate", "start_points", "to_query"]
