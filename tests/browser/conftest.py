@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import random
 import time
 from pathlib import Path
 
 import pytest
+from dash.testing.application_runners import BaseDashRunner
 from selenium.webdriver.chrome.options import Options
+
+# dash_duo numbers its servers from 8050 in every process: xdist workers (and anything else on the
+# machine) would collide. Each process starts from its own random base instead.
+BaseDashRunner._next_port = random.Random(os.getpid()).randrange(20_000, 60_000, 100)
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 CHROME_ARGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
