@@ -305,18 +305,16 @@ def run(problem: Problem, optimizer: str | Optimizer, starts, steps: int, hp: di
             on_row(0, P, current_loss, diverged_at)
         sched_state = schedule.end_epoch(sched_state, current_loss)  # the start is "epoch 0"'s end
         written = 1
-        t_all = t0 + np.arange(steps + 1)
-        planned = t0 + steps
-        etas = np.broadcast_to(schedule.rate(eta0, t_all, t_all // per_epoch, planned), (R, steps + 1))
-        eta[0] = etas[:, 0]
+        etas = _Rates(schedule, eta0, t0, steps, per_epoch, R)
+        eta[0] = etas.at(0)[:, 0]
         for t in range(t0, t0 + steps):
             if not alive.any():
                 break
             i = t - t0
             if sched_state is None:
-                eta_t = etas[:, i:i + 1]
+                eta_t = etas.at(i)
             else:
-                eta_t = etas[:, i:i + 1] * sched_state[0]
+                eta_t = etas.at(i) * sched_state[0]
             hp_ns.eta = eta_t
             if fused:
                 g = g_next
@@ -359,6 +357,24 @@ def run(problem: Problem, optimizer: str | Optimizer, starts, steps: int, hp: di
         state={name: rec[name] for name in tracked} if record_internals else {},
         start_step=t0, last_state={f: np.asarray(v).tolist() for f, v in zip(state._fields, state, strict=False)},
     )
+
+
+class _Rates:
+    """The schedule's η for rows 0..steps, a block of ~65,536 values at a time: bounded memory, not R × T
+    (a sweep of 10,000 runs with per-run η₀ or schedule parameters would otherwise hold R × T rates)."""
+
+    def __init__(self, schedule: Schedule, eta0, t0: int, steps: int, per_epoch: int, R: int):
+        self.schedule, self.eta0, self.t0, self.steps, self.per_epoch, self.R = schedule, eta0, t0, steps, per_epoch, R
+        self.length = max(8, 2**16 // R)  # rows per block
+        self.first, self.block = -self.length, None  # no block yet
+
+    def at(self, i: int) -> Array:  # (R, 1) η of row i (the update from row i to i + 1)
+        if not self.first <= i < self.first + self.length:
+            self.first = i - i % self.length
+            t = self.t0 + np.arange(self.first, min(self.first + self.length, self.steps + 1))
+            rate = self.schedule.rate(self.eta0, t, t // self.per_epoch, self.t0 + self.steps)
+            self.block = np.broadcast_to(rate, (self.R, len(t)))
+        return self.block[:, i - self.first:i - self.first + 1]
 
 
 def _check(current_loss: Array, P: Array, bound: float, k: int, diverged_at: Array,
