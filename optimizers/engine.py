@@ -221,6 +221,33 @@ def _plain(value):
     return flat[0].item() if flat.size == 1 else arr.ravel().tolist()
 
 
+def _whole(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _checked_request(starts, steps, resume: dict | None) -> Array:
+    """(R, D) float starts, after refusing what no run can be: a step count or resume step that is not a
+    whole number in [0, MAX_STEPS], ragged or non-finite starts (a resumed run that already diverged may
+    carry NaN). Checked before any work, so a forged checkpoint is an error, not a 10¹⁵-step replay."""
+    if not _whole(steps) or not 0 <= steps <= MAX_STEPS:
+        raise SpecError(f"steps={steps!r} must be a whole number in [0, {MAX_STEPS}]")
+    if resume is not None:
+        if not isinstance(resume, dict) or not {"step", "params", "state"} <= set(resume):
+            raise SpecError("the checkpoint to resume from needs step, params and state")
+        if not _whole(resume["step"]) or not 0 <= resume["step"] <= MAX_STEPS:
+            raise SpecError(f"the checkpoint's step={resume['step']!r} must be a whole number in [0, {MAX_STEPS}]")
+        starts = resume["params"]
+    try:
+        P = np.array(starts, dtype=float, ndmin=2)
+    except (TypeError, ValueError, OverflowError):
+        raise SpecError("the starts are not an (R, D) array of numbers") from None
+    if P.ndim != 2 or P.size == 0 or P.size > MAX_WORK:
+        raise SpecError(f"the starts have shape {P.shape}, not (R, D) with R·D ≤ {MAX_WORK:.0e}")
+    if resume is None and not np.isfinite(P).all():
+        raise SpecError("the starts must be finite numbers")
+    return P
+
+
 def run(problem: Problem, optimizer: str | Optimizer, starts, steps: int, hp: dict | None = None, *,
         convention: str = "lecture", schedule: Schedule | None = None,
         batching: Batching | None = None, bound: float = DEFAULT_BOUND,
@@ -237,8 +264,7 @@ def run(problem: Problem, optimizer: str | Optimizer, starts, steps: int, hp: di
     ignored, the update count, bias corrections and schedules go on from where they stopped (the
     hyperparameters may differ: that is how the page's Live mode changes η mid-run).
     """
-    if resume is not None:
-        starts = resume["params"]
+    starts = _checked_request(starts, steps, resume)
     opt = get_optimizer(optimizer) if isinstance(optimizer, str) else optimizer
     rule = opt.rule(convention)
     schedule = schedule or Schedule()
@@ -305,16 +331,18 @@ def run(problem: Problem, optimizer: str | Optimizer, starts, steps: int, hp: di
             on_row(0, P, current_loss, diverged_at)
         sched_state = schedule.end_epoch(sched_state, current_loss)  # the start is "epoch 0"'s end
         written = 1
-        etas = _Rates(schedule, eta0, t0, steps, per_epoch, R)
-        eta[0] = etas.at(0)[:, 0]
+        t_all = t0 + np.arange(steps + 1)
+        planned = t0 + steps
+        etas = np.broadcast_to(schedule.rate(eta0, t_all, t_all // per_epoch, planned), (R, steps + 1))
+        eta[0] = etas[:, 0]
         for t in range(t0, t0 + steps):
             if not alive.any():
                 break
             i = t - t0
             if sched_state is None:
-                eta_t = etas.at(i)
+                eta_t = etas[:, i:i + 1]
             else:
-                eta_t = etas.at(i) * sched_state[0]
+                eta_t = etas[:, i:i + 1] * sched_state[0]
             hp_ns.eta = eta_t
             if fused:
                 g = g_next
@@ -357,24 +385,6 @@ def run(problem: Problem, optimizer: str | Optimizer, starts, steps: int, hp: di
         state={name: rec[name] for name in tracked} if record_internals else {},
         start_step=t0, last_state={f: np.asarray(v).tolist() for f, v in zip(state._fields, state, strict=False)},
     )
-
-
-class _Rates:
-    """The schedule's η for rows 0..steps, a block of ~65,536 values at a time: bounded memory, not R × T
-    (a sweep of 10,000 runs with per-run η₀ or schedule parameters would otherwise hold R × T rates)."""
-
-    def __init__(self, schedule: Schedule, eta0, t0: int, steps: int, per_epoch: int, R: int):
-        self.schedule, self.eta0, self.t0, self.steps, self.per_epoch, self.R = schedule, eta0, t0, steps, per_epoch, R
-        self.length = max(8, 2**16 // R)  # rows per block
-        self.first, self.block = -self.length, None  # no block yet
-
-    def at(self, i: int) -> Array:  # (R, 1) η of row i (the update from row i to i + 1)
-        if not self.first <= i < self.first + self.length:
-            self.first = i - i % self.length
-            t = self.t0 + np.arange(self.first, min(self.first + self.length, self.steps + 1))
-            rate = self.schedule.rate(self.eta0, t, t // self.per_epoch, self.t0 + self.steps)
-            self.block = np.broadcast_to(rate, (self.R, len(t)))
-        return self.block[:, i - self.first:i - self.first + 1]
 
 
 def _check(current_loss: Array, P: Array, bound: float, k: int, diverged_at: Array,
