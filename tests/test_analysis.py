@@ -1,0 +1,266 @@
+"""Sweeps and basin maps (analysis/): every cell and every start equals the single run with the same
+configuration, run on its own through optimizers.run_spec with scalar hyperparameters (R = 1) — an
+independent path from the batched (R,)-array call — plus hand-derived grids, divergence steps and
+minima, the CSV contract of DESIGN.md §7, bounded memory and progress/cancel."""
+
+from __future__ import annotations
+
+import io
+import math
+import tracemalloc
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import analysis.maps as maps
+from analysis import basin, default_target, parse_axis, sweep
+from analysis.grid import cell_values
+from optimizers import SpecError, run_spec
+from surfaces import get_problem
+
+RTOL = 1e-12
+
+
+def single(problem, spec: str, start, steps: int, convention: str = "lecture"):
+    """The reference: one run, scalar hyperparameters, the whole trajectory recorded."""
+    return run_spec(problem, spec, np.array([start], dtype=float), steps, convention=convention)
+
+
+def assert_same(a: float, b: float, what: str):
+    if math.isnan(a) or math.isnan(b):
+        assert math.isnan(a) and math.isnan(b), f"{what}: {a} vs {b}"
+    elif math.isinf(a) or math.isinf(b):
+        assert a == b, f"{what}: {a} vs {b}"
+    else:
+        assert abs(a - b) <= RTOL * max(abs(a), abs(b), 1e-300), f"{what}: {a} vs {b}"
+
+
+def check_against_single_runs(result, problem, starts, convention="lecture", specs=None):
+    """Each run of a MapResult against its own single run (final params and loss, min loss, steps
+    to the target, divergence step)."""
+    specs = specs or result.cell_specs
+    for r, (spec, start) in enumerate(zip(specs, starts, strict=True)):
+        traj = single(problem, spec, start, result.steps, convention)
+        last = traj.last_row(0)
+        loss = traj.loss[: last + 1, 0]
+        assert result.diverged_at[r] == traj.diverged_at[0], (spec, start)
+        assert_same(result.final_loss[r], traj.loss[last, 0], f"{spec} final loss")
+        for d in range(problem.dim):
+            assert_same(result.final_params[r, d], traj.params[last, 0, d], f"{spec} final param {d}")
+        if np.isfinite(loss).any():
+            assert_same(result.min_loss[r], np.nanmin(loss), f"{spec} min loss")
+        hit = np.flatnonzero(loss <= result.target)
+        assert result.steps_to_target[r] == (hit[0] if hit.size else -1), spec
+
+
+# ----------------------------------------------------------------------------- axes
+def test_axis_values_are_inclusive_and_evenly_or_geometrically_spaced():
+    np.testing.assert_allclose(parse_axis("gamma=0:0.9:4").values(), [0.0, 0.3, 0.6, 0.9], rtol=0, atol=1e-15)
+    log = parse_axis("eta=0.01:1:3:log").values()
+    assert log[0] == 0.01 and log[-1] == 1.0 and abs(log[1] - 0.1) < 1e-15
+    assert parse_axis("eta=0.5:0.5:1").values().tolist() == [0.5]
+
+
+def test_cells_put_the_first_axis_outer_and_the_second_inner():
+    cells = cell_values([parse_axis("eta=1:2:2"), parse_axis("gamma=0:0.5:3")])
+    assert cells.tolist() == [[1, 0], [1, 0.25], [1, 0.5], [2, 0], [2, 0.25], [2, 0.5]]
+
+
+@pytest.mark.parametrize("text", ["eta", "eta=1:2", "eta=1:2:3:lin", "eta=a:2:3", "eta=1:2:2.5", "eta=1:2:0",
+                                  "eta=2:1:3", "eta=1:1:3", "eta=0:1:3:log", "=1:2:3"])
+def test_bad_axes_are_refused_with_a_message(text):
+    with pytest.raises(SpecError):
+        parse_axis(text)
+
+
+# ----------------------------------------------------------------------------- sweeps = single runs
+def test_gd_eta_sweep_on_the_bowl_matches_single_runs_and_the_hand_derived_divergence_step():
+    problem = get_problem("bowl")
+    result = sweep(problem, "gd", [parse_axis("eta=0.1:3:30")], 60)
+    check_against_single_runs(result, problem, [problem.start] * result.runs)
+    # on ½|θ|² a GD step multiplies θ by (1 − η): L_k = L_0 (1 − η)^(2k), diverged once L_k > 1e6
+    L0 = 12.5
+    for eta, at in zip(result.columns["eta"], result.diverged_at, strict=True):
+        factor = (1 - eta) ** 2
+        expect = math.ceil(math.log(1e6 / L0) / math.log(factor)) if factor > 1 else -1
+        if expect > 60:
+            expect = -1
+        assert at == expect, eta
+    assert (result.diverged_at >= 0).any() and (result.diverged_at < 0).any()
+
+
+@pytest.mark.parametrize("pid, spec, vary, steps", [
+    ("sigmoid-2pt", "momentum", ["eta=0.1:20:6:log", "gamma=0:0.99:5"], 200),
+    ("rosenbrock", "momentum", ["eta=0.0001:0.01:5:log", "gamma=0:0.95:4"], 150),  # large η diverge
+    ("ravine", "nag", ["eta=0.01:0.3:5", "gamma=0.5:0.99:4"], 100),  # look-ahead (non-fused) path
+    ("himmelblau", "adam:eta=0.1", ["beta1=0:0.99:4", "beta2=0.5:0.9999:4"], 120),
+    ("rastrigin", "rmsprop", ["eta=0.001:1:4:log", "beta=0.5:0.999:3"], 80),
+    ("sigmoid-valley", "gd|batch=stochastic", ["eta=0.1:30:6:log"], 90),  # minibatch index path
+    ("ravine", "gd:eta=0.15|schedule=exponential:k=0.01", ["schedule.k=0:0.2:6"], 80),
+    ("bowl", "gd:eta=1.5|schedule=cosine:eta_min=0", ["schedule.eta_min=0:3:5"], 50),
+    ("beale", "gd:eta=0.01|schedule=triangular:eta_max=0.1,step_size=10", ["schedule.eta_max=0.01:0.5:4"], 60),
+    ("bowl", "momentum:gamma=0.5|schedule=inverse-time:k=0.1", ["eta=0.5:4:4", "schedule.k=0:1:3"], 40),
+])
+def test_every_cell_equals_its_single_run(pid, spec, vary, steps):
+    problem = get_problem(pid)
+    result = sweep(problem, spec, [parse_axis(v) for v in vary], steps)
+    check_against_single_runs(result, problem, [problem.start] * result.runs)
+
+
+def test_pytorch_convention_cells_equal_their_single_runs():
+    problem = get_problem("himmelblau")
+    result = sweep(problem, "momentum", [parse_axis("eta=0.001:0.05:4:log"), parse_axis("gamma=0:0.9:3")], 80,
+                   start=[1.0, -1.0], convention="pytorch")
+    check_against_single_runs(result, problem, [[1.0, -1.0]] * result.runs, convention="pytorch")
+
+
+def test_the_rosenbrock_map_has_both_diverging_and_converging_cells():
+    result = sweep(get_problem("rosenbrock"), "momentum", [parse_axis("eta=0.0001:0.01:5:log"),
+                                                           parse_axis("gamma=0:0.95:4")], 150)
+    assert (result.diverged_at >= 0).any() and (result.diverged_at < 0).any()
+
+
+def test_cell_specs_parse_back_to_exactly_the_cell_values():
+    result = sweep(get_problem("bowl"), "momentum", [parse_axis("eta=0.1:1.7:7:log"), parse_axis("gamma=0:0.9:7")], 1)
+    for spec, eta, gamma in zip(result.cell_specs, result.columns["eta"], result.columns["gamma"], strict=True):
+        traj = single(get_problem("bowl"), spec, get_problem("bowl").start, 0)
+        assert traj.hp["eta"] == eta and traj.hp["gamma"] == gamma
+
+
+# ----------------------------------------------------------------------------- basins = single runs
+@pytest.mark.parametrize("spec", ["gd:eta=0.01", "momentum:eta=0.01,gamma=0.9", "gd:eta=0.05"])
+def test_every_basin_start_equals_its_single_run_on_himmelblau(spec):
+    problem = get_problem("himmelblau")
+    result = basin(problem, spec, 9, 200)
+    starts = np.column_stack([result.columns["start_x"], result.columns["start_y"]])
+    check_against_single_runs(result, problem, starts, specs=[spec] * result.runs)
+
+
+def test_basin_starts_span_the_window_ends_included_x_outer():
+    result = basin(get_problem("himmelblau"), "gd:eta=0.01", 3, 0, window=((-1, 1), (0, 4)))
+    assert result.columns["start_x"].tolist() == [-1, -1, -1, 0, 0, 0, 1, 1, 1]
+    assert result.columns["start_y"].tolist() == [0, 2, 4] * 3
+
+
+def test_basin_minimum_is_the_known_minimum_within_1e_3_of_the_diagonal():
+    problem = get_problem("himmelblau")
+    result = basin(problem, "gd:eta=0.01", 12, 300)
+    diagonal = math.hypot(10, 10)
+    for r in range(result.runs):
+        final = result.final_params[r]
+        near = [i for i, m in enumerate(problem.minima) if math.dist(final, m) <= 1e-3 * diagonal]
+        assert result.minimum[r] == (near[0] if near and result.diverged_at[r] < 0 else -1)
+    assert set(result.minimum.tolist()) == {0, 1, 2, 3}, "GD from a 12×12 grid finds all four minima"
+
+
+def test_basin_of_a_diverging_optimizer_marks_diverged_starts_without_a_minimum():
+    problem = get_problem("himmelblau")
+    result = basin(problem, "gd:eta=0.04", 6, 100)
+    starts = np.column_stack([result.columns["start_x"], result.columns["start_y"]])
+    check_against_single_runs(result, problem, starts, specs=["gd:eta=0.04"] * result.runs)
+    assert (result.diverged_at >= 0).any()
+    assert (result.minimum[result.diverged_at >= 0] == -1).all()
+
+
+def test_basin_on_the_4d_neuron_keeps_the_other_parameters_at_the_default_start():
+    problem = get_problem("sigmoid-sparse-4d")
+    result = basin(problem, "adagrad:eta=0.1", 4, 30, dims=(0, 4))
+    starts = maps.basin_starts(problem, 4, ((-6.0, 6.0), (-6.0, 6.0)), (0, 4))
+    assert (starts[:, 1:4] == 0).all()
+    check_against_single_runs(result, problem, starts, specs=["adagrad:eta=0.1"] * result.runs)
+
+
+def test_default_target_is_the_best_known_minimum_plus_1e_4():
+    assert default_target(get_problem("saddle")) == pytest.approx(-1 + 1e-4, abs=1e-12)
+    assert default_target(get_problem("himmelblau")) < 1.01e-4
+    assert default_target(get_problem("reddi")) == pytest.approx(1e-4 + get_problem("reddi").loss(
+        np.array(get_problem("reddi").minima, dtype=float))[0], abs=1e-12)
+
+
+# ----------------------------------------------------------------------------- the CSV contract
+def test_sweep_csv_columns_order_and_exact_read_back():
+    result = sweep(get_problem("bowl"), "momentum", [parse_axis("eta=0.1:3:5"), parse_axis("gamma=0:0.9:3")], 40)
+    text = result.to_csv()
+    frame = pd.read_csv(io.StringIO(text))
+    assert list(frame.columns) == ["eta", "gamma", "final_loss", "min_loss", "steps_to_target", "diverged_at"]
+    assert frame["eta"].tolist() == result.columns["eta"].tolist()
+    assert frame["final_loss"].tolist() == result.final_loss.tolist()
+    assert frame["min_loss"].tolist() == result.min_loss.tolist()
+    assert frame["diverged_at"].fillna(-1).astype(int).tolist() == result.diverged_at.tolist()
+    assert frame["steps_to_target"].fillna(-1).astype(int).tolist() == result.steps_to_target.tolist()
+    empty = text.splitlines()[1].split(",")
+    assert empty[-1] == "" and ".0" not in empty[4], "empty cells for 'never', whole numbers without .0"
+
+
+def test_basin_csv_columns_and_order():
+    result = basin(get_problem("sigmoid-2pt"), "gd", 3, 5)
+    frame = pd.read_csv(io.StringIO(result.to_csv()))
+    assert list(frame.columns) == ["start_w", "start_b", "final_w", "final_b", "final_loss", "minimum",
+                                   "steps_to_target", "diverged_at"]
+    assert frame["final_w"].tolist() == result.final_params[:, 0].tolist()
+
+
+# ----------------------------------------------------------------------------- memory, progress, cancel
+def test_a_sweep_keeps_a_summary_not_the_trajectories():
+    problem = get_problem("bowl")
+    axes = [parse_axis("eta=0.01:1:60:log"), parse_axis("gamma=0:0.9:60")]
+    tracemalloc.start()
+    sweep(problem, "momentum", axes, 2000)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    recorded = 3600 * 2001 * 2 * 8  # what params alone would take if every row were kept
+    assert peak < recorded / 20, f"peak {peak / 1e6:.1f} MB"
+
+
+def test_progress_reports_rise_to_the_total_and_an_exception_cancels(monkeypatch):
+    monkeypatch.setattr(maps, "PROGRESS_EVERY", 0.0)
+    seen = []
+    sweep(get_problem("bowl"), "gd", [parse_axis("eta=0.1:1:4")], 30, progress=lambda d, t: seen.append((d, t)))
+    assert seen[-1] == (30, 30) and all(t == 30 for _, t in seen)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+    class Cancelled(Exception):
+        pass
+
+    def cancel(done, total):
+        if done >= 5:
+            raise Cancelled
+
+    with pytest.raises(Cancelled):
+        basin(get_problem("himmelblau"), "gd:eta=0.01", 10, 1000, progress=cancel)
+
+
+# ----------------------------------------------------------------------------- refusals
+@pytest.mark.parametrize("spec, vary, match", [
+    ("gd", ["gamma=0:1:3"], "no hyperparameter 'gamma'"),
+    ("gd:eta=1", ["eta=0.1:1:3"], "fixes eta"),
+    ("adam", ["bias_correction=0:1:2"], "a switch"),
+    ("momentum", ["gamma_schedule=0:1:2"], "a choice"),
+    ("gd", ["schedule.k=0:1:3"], "has no schedule"),
+    ("gd|schedule=exponential", ["schedule.q=0:1:3"], "no parameter 'q'"),
+    ("gd|schedule=step", ["schedule.every=1:5:3"], "a whole number"),
+    ("momentum", ["gamma=0:2:3"], "outside its range"),
+    ("momentum", ["eta=1:2:3", "eta=1:2:3"], "given twice"),
+    ("momentum", ["eta=1:2:101", "gamma=0:0.9:100"], "limit of 10000"),
+])
+def test_sweeps_refuse_bad_axes(spec, vary, match):
+    with pytest.raises(SpecError, match=match):
+        sweep(get_problem("bowl"), spec, [parse_axis(v) for v in vary], 10)
+
+
+def test_sweeps_refuse_more_than_two_axes_and_runs_times_steps_over_budget():
+    with pytest.raises(SpecError, match="one or two"):
+        sweep(get_problem("bowl"), "adam", [parse_axis(v) for v in ("eta=1:2:2", "beta1=0:0.5:2",
+                                                                   "beta2=0:0.5:2")], 10)
+    with pytest.raises(SpecError, match="limit"):
+        sweep(get_problem("bowl"), "momentum", [parse_axis("eta=1:2:100"), parse_axis("gamma=0:0.9:100")], 5000)
+
+
+def test_basins_refuse_bad_grids_windows_and_one_parameter_problems():
+    with pytest.raises(SpecError, match=r"\[2, 200\]"):
+        basin(get_problem("bowl"), "gd", 201, 10)
+    with pytest.raises(SpecError, match="below"):
+        basin(get_problem("bowl"), "gd", 10, 10, window=((1, -1), (0, 1)))
+    with pytest.raises(SpecError, match="two"):
+        basin(get_problem("reddi"), "gd", 10, 10)
