@@ -19,7 +19,7 @@ import pandas as pd
 
 from .hyper import SpecError
 from .registry import Optimizer, get_optimizer
-from .schedules import Schedule
+from .schedules import Schedule, backtrack
 
 Array = np.ndarray
 
@@ -140,6 +140,7 @@ class Trajectory:
     state: dict[str, Array] = field(default_factory=dict)  # name -> (T+1, R, D)
     start_step: int = 0  # update count before row 0 (non-zero when resumed)
     last_state: dict = field(default_factory=dict)  # optimizer state after the last update
+    evaluations: Array | None = None  # (T+1, R) loss evaluations of the armijo line search per update
 
     def checkpoint(self) -> dict:
         """JSON-able state to continue these runs with `run(..., resume=...)`."""
@@ -288,6 +289,10 @@ def run(problem: Problem, optimizer: str | Optimizer, starts, steps: int, hp: di
     per_epoch = batching.updates_per_epoch(n)
     batches = _Batches(batching, n, R) if n is not None and batching.mode != "full" else None
     fused = batches is None and rule.lookahead is None
+    if schedule.line_search and batches is not None and not hasattr(problem, "batch_loss"):
+        raise SpecError(f"the armijo line search needs the loss of a batch, which {problem.id} does not "
+                        "provide: use batch full")
+    evaluations = np.zeros((steps + 1, R)) if schedule.line_search else None
     sched_state = schedule.start(R)
     t0 = int(resume["step"]) if resume is not None else 0
     if batches is not None:
@@ -344,13 +349,18 @@ def run(problem: Problem, optimizer: str | Optimizer, starts, steps: int, hp: di
             else:
                 eta_t = etas[:, i:i + 1] * sched_state[0]
             hp_ns.eta = eta_t
+            idx = batches(t) if batches else None
             if fused:
                 g = g_next
             else:
                 Q = rule.lookahead(P, state, hp_ns, t + 1) if rule.lookahead else P
-                g = problem.grad(Q, batches(t) if batches else None)
-            delta, state, lr = rule.update(g, state, hp_ns, t + 1)
-            P = problem.project(P + delta)
+                g = problem.grad(Q, idx)
+            if evaluations is None:
+                delta, state, lr = rule.update(g, state, hp_ns, t + 1)
+                P = problem.project(P + delta)
+            else:
+                P, state, lr, eta_t, evaluations[i + 1] = _armijo(problem, rule, schedule, P, g, state, hp_ns,
+                                                                  t + 1, idx, current_loss)
             if fused:
                 current_loss, g_next = problem.loss_and_grad(P)
             else:
@@ -371,9 +381,10 @@ def run(problem: Problem, optimizer: str | Optimizer, starts, steps: int, hp: di
             if on_row is not None:
                 on_row(k, P, current_loss, diverged_at)
 
-    for arr in (params, loss, eta, *rec.values()):
+    searched = () if evaluations is None else (evaluations,)
+    for arr in (params, loss, eta, *rec.values(), *searched):
         arr[written:] = np.nan  # all runs diverged early: the loop stopped
-    _blank_after_divergence(diverged_at, params, loss, eta, *rec.values())
+    _blank_after_divergence(diverged_at, params, loss, eta, *rec.values(), *searched)
     return Trajectory(
         problem=problem.id, param_names=tuple(problem.param_names), optimizer=opt.id,
         label=label or opt.id, convention=convention,
@@ -384,7 +395,26 @@ def run(problem: Problem, optimizer: str | Optimizer, starts, steps: int, hp: di
         lookahead=rec.get("lookahead"),
         state={name: rec[name] for name in tracked} if record_internals else {},
         start_step=t0, last_state={f: np.asarray(v).tolist() for f, v in zip(state._fields, state, strict=False)},
+        evaluations=evaluations,
     )
+
+
+def _armijo(problem: Problem, rule, schedule: Schedule, P: Array, g: Array, state, hp_ns, t: int,
+            idx: Array | None, loss_at_P: Array):
+    """One update under the armijo step-size control (DESIGN.md §7): the optimizer's update is tried
+    from η₀ = hp_ns.eta and backtracked on the loss of this update's batch (the full loss, already known
+    at P, for full batch). Returns (P, state, lr, accepted η (R, 1), loss evaluations (R,))."""
+    batch_loss = problem.loss if idx is None else (lambda Q: problem.batch_loss(Q, idx))
+    L0 = loss_at_P if idx is None else batch_loss(P)
+
+    def trial(eta):
+        hp_ns.eta = eta
+        delta, new_state, lr = rule.update(g, state, hp_ns, t)
+        return problem.project(P + delta), (new_state, lr)
+
+    P_new, (new_state, lr), eta, evaluations = backtrack(trial, batch_loss, P, g, L0, hp_ns.eta, **schedule.params)
+    hp_ns.eta = eta
+    return P_new, new_state, lr, eta, evaluations + (idx is not None)
 
 
 def _check(current_loss: Array, P: Array, bound: float, k: int, diverged_at: Array,

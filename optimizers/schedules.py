@@ -1,5 +1,7 @@
 """Learning-rate schedules (DESIGN.md §3): η_t from η₀, the 0-based update index t, its epoch e and
 the planned number of updates T. The first update uses η₀ (except warm-up, which ramps up to it).
+`armijo` is a step-size control rather than a formula: every update starts its trial rate at η₀ and
+the engine backtracks with `backtrack` (DESIGN.md §7); its rate() is η₀, the first trial.
 
 A schedule is declared once (id, parameters with ranges, formula) and parsed from a spec string such
 as "step:drop=0.5,every=5". `Schedule.rate` works on scalars or arrays of t, so the page can preview
@@ -58,6 +60,7 @@ _RATES: dict[str, Callable] = {
     "triangular": lambda eta0, t, e, T, p: _triangular(np.asarray(t, dtype=float), eta0, p["eta_max"],
                                                        p["step_size"]),
     "warmup": lambda eta0, t, e, T, p: _warmup(t, eta0, p["steps"]),
+    "armijo": lambda eta0, t, e, T, p: eta0 * np.ones_like(np.asarray(t, dtype=float)),
 }
 
 
@@ -114,6 +117,14 @@ SCHEDULES: dict[str, ScheduleKind] = {s.id: s for s in (
         Hyper("steps", "steps", 100, "updates of linear warm-up", lo=1, hi=1e6, kind="int"),),
         r"\eta_t = \eta_0 \frac{t+1}{s}\ (t<s),\quad \eta_0\sqrt{s/(t+1)}\ (t \ge s)",
         "ramp η up from η₀/s to η₀, then decay like 1/√t (the Transformer recipe)"),
+    ScheduleKind("armijo", "Armijo line search", (
+        Hyper("c", "c", 1e-4, "sufficient decrease: the loss must fall by at least c·g·Δθ", lo=0.0, hi=0.999),
+        Hyper("shrink", "shrink", 0.5, "factor applied to η after each failed trial", lo=0.01, hi=0.99),
+        Hyper("tries", "tries", 30, "most shrinks per update (the last trial is then kept)", lo=0, hi=100,
+              kind="int")),
+        r"\eta \leftarrow \mathrm{shrink}\cdot\eta \ \text{ while } "
+        r"L(\theta'(\eta)) > L(\theta) + c\, g\cdot(\theta'(\eta) - \theta)",
+        "backtracking: every update tries η₀ and shrinks it until the loss falls enough (Armijo 1966)"),
 )}
 
 
@@ -137,6 +148,10 @@ class Schedule:
         if not self.params:
             return self.id
         return self.id + ":" + ",".join(f"{k}={_spec_value(v)}" for k, v in self.params.items())
+
+    @property
+    def line_search(self) -> bool:
+        return self.id == "armijo"
 
     def start(self, R: int):
         """Initial schedule state for R runs (only halve-on-increase keeps any)."""
@@ -179,3 +194,39 @@ def parse_schedule(text: str | None) -> Schedule:
             raise SpecError(f"schedule {name} has no parameter {key!r} (it has: {have})")
     values = {p.name: p.coerce(given.get(p.name, p.default), f"schedule {name}") for p in kind.params}
     return Schedule(name, values)
+
+
+def backtrack(trial: Callable, loss_at: Callable, P: Array, g: Array, L0: Array, eta: Array, *, c: float,
+              shrink: float, tries: int) -> tuple[Array, tuple, Array, Array]:
+    """Armijo backtracking for R runs at once (DESIGN.md §7).
+
+    trial(eta) -> (P_new, extras): the optimizer's proposed point θ′(η) for every run (η: (R, 1)) and
+    whatever else the update produced (a tuple of arrays with R rows, e.g. its new state);
+    loss_at(P_new) -> (R,) the loss on the update's batch; L0: (R,) that loss at P.
+    While L(θ′(η)) > L(θ) + c·g·(θ′(η) − θ) (or is not finite) and fewer than `tries` shrinks were made,
+    η ← shrink·η for the failing runs only. Returns (θ′, extras, accepted η (R, 1), loss evaluations (R,)).
+    """
+    P_new, extras = trial(eta)
+    L_new = loss_at(P_new)
+    evaluations = np.ones(len(P))
+    searching = np.isfinite(L0)  # a run that has already diverged does not search
+    for _ in range(tries):
+        bad = searching & ~(L_new <= L0 + c * (g * (P_new - P)).sum(axis=1))
+        if not bad.any():
+            break
+        eta = np.where(bad[:, None], shrink * eta, eta)
+        P_try, extras_try = trial(eta)
+        L_try = loss_at(P_try)
+        P_new = np.where(bad[:, None], P_try, P_new)
+        L_new = np.where(bad, L_try, L_new)
+        extras = _pick_rows(bad, extras_try, extras)
+        evaluations += bad
+    return P_new, extras, eta, evaluations
+
+
+def _pick_rows(mask: Array, new, old):
+    """new where mask (per run, first axis) else old, through nested tuples of (R, …) arrays."""
+    if isinstance(old, tuple):
+        picked = [_pick_rows(mask, n, o) for n, o in zip(new, old, strict=True)]
+        return type(old)(*picked) if hasattr(old, "_fields") else tuple(picked)
+    return np.where(mask.reshape((-1,) + (1,) * (np.ndim(old) - 1)), new, old)

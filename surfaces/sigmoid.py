@@ -81,6 +81,15 @@ class SigmoidProblem(Problem):
         delta = (f - Y) * f * (1.0 - f)
         return np.concatenate([rowdot(delta, X), delta.sum(axis=1, keepdims=True)], axis=1)
 
+    def batch_loss(self, P: Array, idx: Array) -> Array:
+        """½ Σ (y − f)² over the points idx ((K,), or (R, K) per run): what a stochastic line search compares."""
+        X, Y = self.X[idx], self.Y[idx]
+        if idx.ndim == 1:
+            f = self.predict(P, X)  # (R, K)
+        else:
+            f = sigmoid((P[:, None, :-1] * X).sum(axis=2) + P[:, -1:])
+        return 0.5 * ((Y - f) ** 2).sum(axis=1)
+
 
 def _csv(name: str) -> Array:
     return np.loadtxt(DATA / name, delimiter=",", skiprows=1, ndmin=2)
