@@ -1,17 +1,20 @@
 """Export the current view: PNG/SVG (kaleido + the system Chromium), standalone HTML animation,
 animated GIF, and CSV/JSON of the trajectories (JSON also holds the settings that reproduce them).
 
-Images are rendered in ONE kaleido/Chromium session per export (`render`), so a 60-frame GIF starts
-the browser once, not 60 times. kaleido is pointed at no CDN: plotly.js comes from the plotly package
-and MathJax is switched off (figures use Unicode symbols), so nothing is downloaded at run time.
+Images are rendered by the process's one kaleido/Chromium session (`render`, layouts/chromium.py), kept
+alive between exports: a 60-frame GIF renders its background once, and only the first image of a process
+pays for the browser's start. kaleido is pointed at no CDN: plotly.js comes from the plotly package and
+MathJax is switched off (figures use Unicode symbols), so nothing is downloaded at run time.
+
+`export_bytes(..., progress=)` reports its stages ("rendering frame 12/60") for the page's progress bar.
 """
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -21,12 +24,20 @@ from optimizers import Trajectory
 from scenarios.settings import simulate
 from surfaces import get_problem
 
+from .chromium import render_images
 from .publication import PALETTE, animation_figure, contour_figure, frame_steps, legend_name, static_figure
 
 FORMATS = ("png", "svg", "html", "csv", "json", "gif")
 MIME = {"png": "image/png", "svg": "image/svg+xml", "html": "text/html", "csv": "text/csv",
         "json": "application/json", "gif": "image/gif"}
 EXPORT_VERSION = 1
+
+
+Progress = Callable[[int, int, str], None] | None  # (done, total, stage), e.g. (12, 63, "drawing frame 10/60")
+
+
+def _silent(done: int, total: int, stage: str) -> None:
+    pass
 
 
 @dataclass(frozen=True)
@@ -41,25 +52,15 @@ class ExportOptions:
 
 
 def render(figures: list[go.Figure], fmt: str, scale: float = 1.0) -> list[bytes]:
-    """PNG or SVG bytes for each figure, all in one Chromium session."""
-    import kaleido
-
+    """PNG or SVG bytes for each figure, from this process's Chromium (started on first use)."""
     # their levels, restored after the render: other loggers, and these outside a render, are left alone
     loggers = [logging.getLogger(name) for name in ("choreographer", "kaleido", "logistro")]
     levels = {log: log.level for log in loggers}
 
-    async def go_all() -> list[bytes]:
-        async with kaleido.Kaleido(n=1, timeout=120, mathjax=False) as k:
-            out = []
-            for fig in figures:
-                opts = {"format": fmt, "width": fig.layout.width, "height": fig.layout.height, "scale": scale}
-                out.append(await k.calc_fig(fig, opts=opts))
-            return out
-
     for log in levels:  # their tracebacks on stray pipe messages, silenced only while this render runs
         log.setLevel(logging.CRITICAL)
     try:
-        return asyncio.run(go_all())
+        return render_images(figures, fmt, scale)
     finally:
         for log, level in levels.items():
             log.setLevel(level)
@@ -103,19 +104,23 @@ def _dims(settings: dict, problem) -> tuple[int, int]:
     return dims
 
 
-def gif_bytes(problem, trajectories, options: ExportOptions, dims) -> bytes:
+def gif_bytes(problem, trajectories, options: ExportOptions, dims, progress: Progress = None) -> bytes:
     """Animated GIF: the contour map is rendered once (one Chromium session), then each frame draws
     the paths up to its step on a copy of it — exact plot-area geometry, no browser per frame."""
     from PIL import Image, ImageDraw
 
+    report = progress or _silent
     steps = frame_steps(trajectories, options.frames)
+    total = len(steps) + 3  # the run, the background, the frames, the encoding
+    report(1, total, "rendering the map in Chromium")
     fig = gif_background(problem, trajectories, dims, options)
     scale = 1.0
     base = Image.open(io.BytesIO(render([fig], "png", scale=scale)[0])).convert("RGB")
     to_px = _pixel_mapping(fig, problem, dims, scale)
     font = _font(int(18 * scale))
     frames = []
-    for k in steps:
+    for n, k in enumerate(steps, 1):
+        report(1 + n, total, f"drawing frame {n}/{len(steps)}")
         frame = base.copy()
         draw = ImageDraw.Draw(frame)
         for i, traj in enumerate(trajectories):
@@ -136,6 +141,7 @@ def gif_bytes(problem, trajectories, options: ExportOptions, dims) -> bytes:
         draw.text((fig.layout.margin.l * scale, 8 * scale), f"step {int(k)}", fill="#111111" if
                   options.theme == "white" else "#f5f5f5", font=font)
         frames.append(frame)
+    report(total - 1, total, "encoding the GIF")
     # one palette for all frames, taken from the last (every path drawn) so each colour is in it
     palette = frames[-1].quantize(colors=250, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
     frames = [f.quantize(palette=palette, dither=Image.Dither.NONE) for f in frames]
@@ -182,11 +188,14 @@ def _font(size: int):
 
 
 def export_bytes(settings: dict, fmt: str, options: ExportOptions | None = None,
-                 trajectories: list[Trajectory] | None = None) -> bytes:
-    """The file contents for one export of the view described by `settings`."""
+                 trajectories: list[Trajectory] | None = None, progress: Progress = None) -> bytes:
+    """The file contents for one export of the view described by `settings`; `progress(done, total, stage)`
+    hears each stage."""
     options = options or ExportOptions()
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r} (use {', '.join(FORMATS)})")
+    report = progress or _silent
+    report(0, 3, "running the optimizers")
     problem = get_problem(settings["problem"])
     trajectories = trajectories if trajectories is not None else simulate(settings, record_internals=False)
     dims = _dims(settings, problem)
@@ -198,17 +207,20 @@ def export_bytes(settings: dict, fmt: str, options: ExportOptions | None = None,
         return json.dumps(trajectories_json(settings, trajectories), allow_nan=True).encode()
     common = dict(theme=options.theme, width=options.width, height=options.height, title=options.title)
     if fmt == "html":
+        report(1, 3, "building the animation")
         if problem.dim < 2:
             fig = static_figure("loss", problem, trajectories, **common)
         else:
             fig = animation_figure(problem, trajectories, dims=dims, frames=min(120, max(options.frames, 2)),
                                    **common)
+        report(2, 3, "writing the HTML")
         html = fig.to_html(include_plotlyjs=True, full_html=True, include_mathjax=False,
                            config={"displaylogo": False, "responsive": True})
         return html.encode()
     if fmt == "gif":
-        return gif_bytes(problem, trajectories, options, dims)
+        return gif_bytes(problem, trajectories, options, dims, progress)
     fig = static_figure(options.plot, problem, trajectories, dims=dims, **common)
+    report(1, 3, "rendering the image in Chromium")
     return render([fig], fmt, scale=options.scale if fmt == "png" else 1.0)[0]
 
 

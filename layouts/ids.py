@@ -119,3 +119,7 @@ EXPORT_THEME_WRAP = "dl-export-theme-wrap"
 EXPORT = "dl-export"
 EXPORT_MSG = "dl-export-msg"
 EXPORT_DOWNLOAD = "dl-export-download"
+EXPORT_PROGRESS_WRAP = "dl-export-progress-wrap"  # shown while an export job runs: bar, stage, Cancel
+EXPORT_PROGRESS = "dl-export-progress"  # html.Progress
+EXPORT_STAGE = "dl-export-stage"  # "rendering frame 12/60"
+EXPORT_CANCEL = "dl-export-cancel"

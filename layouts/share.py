@@ -179,12 +179,13 @@ def export_name(settings: dict, fmt: str, options: ExportOptions) -> str:
     return filename(settings, fmt, stem)
 
 
-def export_file(settings: dict, fmt: str, options: ExportOptions) -> tuple[dict | None, str]:
-    """(dcc.Download data or None, message). A failed render is a message, never a server error."""
+def export_file(settings: dict, fmt: str, options: ExportOptions, progress=None) -> tuple[dict | None, str]:
+    """(dcc.Download data or None, message). A failed render is a message, never a server error.
+    `progress(done, total, stage)` hears the export's stages (the page's progress bar)."""
     if fmt not in FORMATS:
         return None, f"Unknown format {fmt!r}."
     try:
-        data = export_bytes(settings, fmt, options)
+        data = export_bytes(settings, fmt, options, progress=progress)
     except Exception as err:  # kaleido / Chromium / the engine: report it on the page
         log.exception("export %s failed", fmt)
         hint = (" PNG, SVG and GIF need Chromium (Debian: apt install chromium)."
@@ -255,10 +256,20 @@ def share_bar() -> html.Div:
             html.Button("⤓ Export", id=ids.EXPORT, className="dl-button dl-export-button",
                         title="render the current view in the chosen format and download it"),
             dcc.Download(id=ids.EXPORT_DOWNLOAD),
+            export_progress(),
         ], className="dl-share-group"),
         html.Span("", id=ids.FILE_MSG, className="dl-share-msg", role="alert"),
         html.Span("", id=ids.EXPORT_MSG, className="dl-share-msg", role="alert"),
     ], className="dl-share-bar")
+
+
+def export_progress() -> html.Span:
+    """Shown while an export job runs: a bar, the stage ("drawing frame 12/60") and Cancel."""
+    return html.Span([
+        html.Progress(id=ids.EXPORT_PROGRESS, value="0", max="1", className="dl-export-bar"),
+        html.Span("", id=ids.EXPORT_STAGE, className="dl-export-stage", role="status"),
+        html.Button("Cancel", id=ids.EXPORT_CANCEL, className="dl-button", title="stop this export"),
+    ], id=ids.EXPORT_PROGRESS_WRAP, className="dl-export-progress", style=HIDE)
 
 
 # ----------------------------------------------------------------------------- callbacks
@@ -349,12 +360,21 @@ def register_share_callbacks(app) -> None:
                   Output(ids.EXPORT_MSG, "className"),
                   Input(ids.EXPORT, "n_clicks"), State(ids.EXPORT_FORMAT, "value"), State(ids.EXPORT_PLOT, "value"),
                   State(ids.EXPORT_SCALE, "value"), State(ids.EXPORT_THEME, "value"), State(ids.SETTINGS, "data"),
+                  background=True,  # a job beside the web workers (DiskCache or Celery): nobody else waits
+                  progress=[Output(ids.EXPORT_PROGRESS, "value"), Output(ids.EXPORT_PROGRESS, "max"),
+                            Output(ids.EXPORT_STAGE, "children")],
+                  progress_default=["0", "1", ""],
+                  cancel=[Input(ids.EXPORT_CANCEL, "n_clicks")],
                   running=[(Output(ids.EXPORT, "disabled"), True, False),
                            (Output(ids.EXPORT, "children"), "rendering…", "⤓ Export"),
-                           (Output(ids.EXPORT_MSG, "children"), "", "")],
+                           (Output(ids.EXPORT_MSG, "children"), "", ""),
+                           (Output(ids.EXPORT_PROGRESS_WRAP, "style"), SHOW, HIDE)],
                   prevent_initial_call=True)
-    def export(_n, fmt, plot, scale, theme, settings):
-        data, message = export_file(settings, fmt, export_options(plot, scale, theme))
+    def export(set_progress, _n, fmt, plot, scale, theme, settings):
+        def progress(done: int, total: int, stage: str) -> None:
+            set_progress((str(done), str(total), stage))
+
+        data, message = export_file(settings, fmt, export_options(plot, scale, theme), progress)
         return data or no_update, message, "dl-share-msg " + ("dl-share-ok" if data else "dl-share-bad")
 
     app.clientside_callback(COPY_JS, Output(ids.COPY_FEEDBACK, "children"), Input(ids.COPY_LINK, "n_clicks"),

@@ -1,0 +1,280 @@
+"""Load test of a class (issue 10). Run: python benchmarks/bench_load.py [--app-dir DIR] [--exports 2]
+
+1. starts `gunicorn app:server -w 2 -b 127.0.0.1:PORT --timeout 60` on a free port (cwd: --app-dir,
+   default this checkout; point it at `git archive` of an older commit for a "before" figure);
+2. opens the page once in headless Chromium and records what the browser sends: every request of a first
+   page view, the POSTs after a new η in the first optimizer's box, and the export button's POST
+   (benchmarks/locustfile.py replays them);
+3. runs locust headless (100 students, think time 3–7 s, 20 % page views, 80 % η changes) and prints p50 /
+   p95 per request type and the failures;
+4. runs it again with --exports heavy exports (a 60-frame GIF of 4 optimizers) looping the whole time,
+   each through the page's own protocol (a background job polled until done, or one long POST before).
+
+Targets: η change p95 ≤ 300 ms (≤ 500 ms with the exports), page view p95 ≤ 1 s, 0 failures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
+CHROME_ARGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+               "--disable-background-networking", "--window-size=1280,800")
+RECORD_JS = """
+window.__dlLog = [];
+const realFetch = window.fetch;
+window.fetch = function (url, init) {
+  const entry = {url: String(url), method: (init && init.method) || 'GET', body: init && init.body};
+  window.__dlLog.push(entry);
+  return realFetch.apply(this, arguments).then(res => { entry.status = res.status; return res; });
+};
+"""
+ETA_TARGET_MS, ETA_WITH_EXPORTS_MS, PAGE_TARGET_MS = 300, 500, 1000  # issue 10's acceptance
+ETA_BOX_ID = json.dumps({"name": "eta", "opt": 0, "type": "hp-box"}, separators=(",", ":"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_gunicorn(app_dir: Path, port: int, workers: int, env: dict | None = None) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "gunicorn", "app:server", "-w", str(workers), "-b", f"127.0.0.1:{port}",
+           "--timeout", "60", "--log-level", "warning"]
+    proc = subprocess.Popen(cmd, cwd=app_dir, env={**os.environ, **(env or {})})
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as res:
+                if res.status == 200:
+                    return proc
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError("gunicorn did not answer within 60 s")
+
+
+def _idle(driver, quiet: float = 1.5, timeout: float = 60) -> None:
+    """Wait until the page has sent no request for `quiet` seconds and every recorded one has answered."""
+    end, last_n, since = time.time() + timeout, -1, time.time()
+    while time.time() < end:
+        log = driver.execute_script("return window.__dlLog.map(e => e.status || 0);")
+        if len(log) != last_n or 0 in log:
+            last_n, since = len(log), time.time()
+        elif time.time() - since > quiet:
+            return
+        time.sleep(0.2)
+    raise RuntimeError("the page did not settle")
+
+
+def _requests(entries: list[dict], base: str) -> list[dict]:
+    out = []
+    for e in entries:
+        path = e["url"].replace(base, "") or "/"
+        if e["method"] == "POST":
+            body = json.loads(e["body"])
+            out.append({"method": "POST", "path": path, "body": body, "name": _callback_name(body)})
+        else:
+            out.append({"method": "GET", "path": path, "name": path.split("?")[0]})
+    return out
+
+
+def _callback_name(body: dict) -> str:
+    """A short, stable name for a callback POST: its first output (and how many more)."""
+    outputs = body["outputs"] if isinstance(body["outputs"], list) else [body["outputs"]]
+    first = outputs[0]
+    first = first[0] if isinstance(first, list) and first else first
+    name = first["id"] if isinstance(first, dict) else str(first)
+    if isinstance(name, dict):
+        name = name.get("type", "pattern")
+    prop = first.get("property", "").split("@")[0] if isinstance(first, dict) else ""
+    dup = " (dup)" if isinstance(first, dict) and "@" in first.get("property", "") else ""
+    return f"{name}.{prop}{dup}" + (f" +{len(outputs) - 1}" if len(outputs) > 1 else "")
+
+
+def record_flows(base: str) -> dict:
+    """Drive the page once in headless Chromium and return the requests of each flow."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.keys import Keys
+
+    options = Options()
+    options.binary_location = os.environ.get("BROWSER_PATH", "/usr/bin/chromium")
+    for arg in CHROME_ARGS:
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    try:
+        driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": RECORD_JS})
+        driver.get(base + "/")
+        _idle(driver)
+        fetched = driver.execute_script("return window.__dlLog;")
+        assets = driver.execute_script(
+            "return performance.getEntriesByType('resource').map(e => e.name)"
+            ".filter(n => n.startsWith(location.origin) && !n.includes('_dash-'));")
+        page = [{"method": "GET", "path": "/", "name": "/"}] + \
+            [{"method": "GET", "path": a.replace(base, ""), "name": "assets"} for a in assets] + \
+            _requests(fetched, base)
+        driver.execute_script("window.__dlLog = [];")
+        box = driver.execute_script("return document.getElementById(arguments[0]);", ETA_BOX_ID)
+        box.click()
+        box.send_keys(Keys.CONTROL, "a")
+        box.send_keys("0.5", Keys.ENTER)
+        _idle(driver)
+        eta = _requests(driver.execute_script("return window.__dlLog;"), base)
+        driver.execute_script("window.__dlLog = [];")
+        driver.find_element("id", "dl-export").click()
+        deadline = time.time() + 30
+        while time.time() < deadline and not driver.execute_script("return window.__dlLog.length;"):
+            time.sleep(0.1)
+        export = _requests(driver.execute_script("return window.__dlLog;")[:1], base)
+    finally:
+        driver.quit()
+    if not any(r["method"] == "POST" for r in eta):
+        raise RuntimeError("the η box sent no request: is the page's η box id still " + ETA_BOX_ID + "?")
+    return {"page": page, "eta": [r for r in eta if r["method"] == "POST"], "export": export}
+
+
+def heavy_export_body(export: list[dict], k: int) -> tuple[str, dict]:
+    """The recorded export POST turned into a 60-frame GIF of 4 optimizers × 300 steps (k varies η so
+    concurrent jobs are not the same job)."""
+    req = json.loads(json.dumps(export[0]))
+    for item in req["body"].get("state", []):
+        if item["id"] == "dl-export-format":
+            item["value"] = "gif"
+        if item["id"] == "dl-settings":
+            item["value"] = {**item["value"], "steps": 300,
+                             "optimizers": [f"gd:eta={1 + k / 100}", "momentum:eta=1,gamma=0.9",
+                                            "nag:eta=1,gamma=0.9", "adam:eta=0.1"]}
+    return req["path"], req["body"]
+
+
+def export_loop(base: str, export: list[dict], k: int, stop: threading.Event, done: list) -> None:
+    """Export again and again until `stop`, as the page does: POST; if the answer is a background job
+    (cacheKey / job), poll the same POST with those handles every 0.5 s until it has a response."""
+    n = 0
+    while not stop.is_set():
+        path, body = heavy_export_body(export, k * 1000 + n)
+        t = time.perf_counter()
+        try:
+            answer = _post(base + path, body)
+        except OSError as err:  # counted, and the loop goes on: the class run reports its own failures
+            done.append(float("nan"))
+            print(f"  export failed: {err}", file=sys.stderr)
+            continue
+        if "cacheKey" in answer:
+            sep = "&" if "?" in path else "?"
+            poll = f"{base}{path}{sep}cacheKey={answer['cacheKey']}&job={answer['job']}"
+            blank = {**body, "inputs": [{**i, "value": None} for i in body["inputs"]],
+                     "state": [{**s, "value": None} for s in body.get("state", [])]}
+            while "response" not in answer and not stop.is_set():
+                time.sleep(0.5)
+                answer = _post(poll, blank)
+        done.append(time.perf_counter() - t)
+        n += 1
+
+
+def _post(url: str, body: dict) -> dict:
+    req = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=300) as res:
+        return json.loads(res.read() or b"{}")
+
+
+def locust_command() -> list[str]:
+    """locust from $DL_LOCUST, else this interpreter's. dash[testing] pins selenium 4.2, which pins urllib3 1.26,
+    and locust needs urllib3 2: where they share an environment, give locust its own venv
+    (python -m venv /tmp/locust && /tmp/locust/bin/pip install locust; DL_LOCUST=/tmp/locust/bin/locust)."""
+    if os.environ.get("DL_LOCUST"):
+        return [os.environ["DL_LOCUST"]]
+    probe = subprocess.run([sys.executable, "-c", "import locust"], capture_output=True)
+    if probe.returncode:
+        raise SystemExit("locust does not import here (urllib3 1.26 for selenium 4.2?): install it in its own venv "
+                         "and set DL_LOCUST=/path/to/venv/bin/locust")
+    return [sys.executable, "-m", "locust"]
+
+
+def run_locust(base: str, flows_path: Path, csv_prefix: Path, users: int, rate: int, duration: str) -> list[dict]:
+    cmd = [*locust_command(), "-f", str(LOCUSTFILE), "--headless", "-u", str(users), "-r", str(rate),
+           "-t", duration, "--host", base, "--csv", str(csv_prefix), "--only-summary", "--loglevel", "WARNING"]
+    done = subprocess.run(cmd, env={**os.environ, "DL_FLOWS": str(flows_path)}, capture_output=True, text=True)
+    if not Path(f"{csv_prefix}_stats.csv").exists():
+        raise RuntimeError(f"locust wrote no statistics: {done.stderr[-2000:]}")
+    with open(f"{csv_prefix}_stats.csv", newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def report(title: str, rows: list[dict]) -> None:
+    print(f"\n{title}")
+    print(f"  {'type':<5} {'name':<52} {'n':>6} {'fail':>5} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7}")
+    for r in rows:
+        print(f"  {r['Type']:<5} {r['Name'][:52]:<52} {r['Request Count']:>6} {r['Failure Count']:>5} "
+              f"{r['50%']:>7} {r['95%']:>7} {float(r['Max Response Time']):>7.0f}")
+    flows = {r["Name"]: r for r in rows if r["Type"] == "FLOW"}
+    failures = sum(int(r["Failure Count"]) for r in rows if r["Name"] == "Aggregated")
+    p95 = {name: flows[name]["95%"] if name in flows else "–" for name in ("η change", "page view")}
+    print(f"  → η change p95 {p95['η change']} ms (target ≤ {ETA_TARGET_MS}), page view p95 {p95['page view']} ms "
+          f"(target ≤ {PAGE_TARGET_MS}), failures {failures} (target 0)")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--app-dir", type=Path, default=ROOT)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--users", type=int, default=100)
+    ap.add_argument("--rate", type=int, default=20)
+    ap.add_argument("--time", default="60s")
+    ap.add_argument("--exports", type=int, default=2, help="heavy exports looping in the second run (0: skip)")
+    ap.add_argument("--out", type=Path, default=None, help="keep the CSVs and flows here")
+    args = ap.parse_args(argv)
+    out = args.out or Path(tempfile.mkdtemp(prefix="dl-load-"))
+    out.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    cache = tempfile.mkdtemp(prefix="dl-load-cache-")
+    server = start_gunicorn(args.app_dir.resolve(), port, args.workers, env={"DESCENT_LAB_CACHE": cache})
+    try:
+        flows = record_flows(base)
+        flows_path = out / "flows.json"
+        flows_path.write_text(json.dumps(flows), encoding="utf-8")
+        print(f"app: {args.app_dir.resolve()}  gunicorn -w {args.workers}  {args.users} users, "
+              f"+{args.rate}/s, {args.time}; page view = {len(flows['page'])} requests, "
+              f"η change = {len(flows['eta'])} POSTs")
+        report("class only", run_locust(base, flows_path, out / "class", args.users, args.rate, args.time))
+        if args.exports:
+            stop, done = threading.Event(), []
+            loops = [threading.Thread(target=export_loop, args=(base, flows["export"], k, stop, done), daemon=True)
+                     for k in range(args.exports)]
+            for t in loops:
+                t.start()
+            rows = run_locust(base, flows_path, out / "exports", args.users, args.rate, args.time)
+            stop.set()
+            for t in loops:
+                t.join(timeout=120)
+            report(f"class + {args.exports} heavy GIF exports looping ({len(done)} finished, "
+                   f"{sum(done) / max(len(done), 1):.1f} s each)", rows)
+        print(f"\nCSVs in {out}")
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,175 @@
+"""Exports as background callbacks (issues 10 and 12), through the real HTTP API of a real server:
+
+(a) DiskCache (the default) under `gunicorn -w 2`: the job reports its stages as progress, Cancel stops the
+    job's process, and the workers are free afterwards (a normal callback answers, the next export works);
+(b) Celery + Redis (REDIS_URL): a real `redis-server` and a real `celery -A app:celery_app worker` run one
+    export to the end.
+
+The client speaks the page's protocol: POST the callback; the answer is a job (signed cacheKey and job
+handles); POST again with the handles until the answer holds the response, reading `progress` meanwhile.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import psutil
+import pytest
+from test_serving import ROOT, callback_body, dependencies, free_port, gunicorn, page_config, post, stop
+
+from scenarios.settings import defaults
+
+EXPORT_OUTPUT = "dl-export-download.data"
+STAGE = "dl-export-stage.children"
+
+
+def export_body(deps: list[dict], fmt: str, settings: dict | None = None) -> dict:
+    return callback_body(deps, EXPORT_OUTPUT, {
+        "dl-export.n_clicks": 1, "dl-export-format.value": fmt, "dl-export-plot.value": "contour",
+        "dl-export-scale.value": 1, "dl-export-theme.value": "white", "dl-settings.data": settings or defaults()})
+
+
+def blank(body: dict) -> dict:
+    """What the page sends while polling: the same callback with every value nulled."""
+    return {**body, "inputs": [{**i, "value": None} for i in body["inputs"]],
+            "state": [{**s, "value": None} for s in body["state"]]}
+
+
+class Job:
+    """One background callback, started and polled as the page does."""
+
+    def __init__(self, base: str, end_id: str, body: dict):
+        self.base, self.end_id, self.body = base, end_id, body
+        status, answer = post(base, body, end_id)
+        assert status == 200 and "cacheKey" in answer and "job" in answer, (status, answer)
+        self.cache_key, self.job = answer["cacheKey"], answer["job"]
+        self.progress: list[dict] = []
+
+    @property
+    def pid(self) -> int:
+        return int(self.job.split("~")[0])  # the signed handle is "<pid>~<signature>"
+
+    def poll(self) -> tuple[int, dict]:
+        status, answer = post(self.base, blank(self.body), self.end_id, cacheKey=self.cache_key, job=self.job)
+        if answer.get("progress"):
+            self.progress.append(answer["progress"])
+        return status, answer
+
+    def result(self, seconds: float = 120) -> dict:
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            status, answer = self.poll()
+            assert status == 200, status
+            if "response" in answer:
+                return answer["response"]
+            time.sleep(0.05)
+        raise AssertionError(f"no result within {seconds} s; progress seen: {self.progress}")
+
+
+def downloaded(response: dict) -> bytes:
+    data = response["dl-export-download"]["data"]
+    return base64.b64decode(data["content"]) if data.get("base64") else data["content"].encode()
+
+
+def stopped(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+# ----------------------------------------------------------------------------- (a) DiskCache
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    with gunicorn({"DESCENT_LAB_CACHE": str(tmp_path_factory.mktemp("cache"))}) as base:
+        yield base, page_config(base)["end_id"], dependencies(base)
+
+
+def test_gif_export_reports_its_stages_and_ends_with_the_file(served):
+    base, end_id, deps = served
+    job = Job(base, end_id, export_body(deps, "gif"))
+    gif = downloaded(job.result())
+    assert gif[:6] == b"GIF89a"
+    stages = [p[STAGE] for p in job.progress]
+    assert stages, "no progress was reported"
+    assert set(stages) <= {"running the optimizers", "rendering the map in Chromium", "encoding the GIF"} | \
+        {f"drawing frame {k}/60" for k in range(1, 61)}, stages
+    done = [int(p["dl-export-progress.value"]) for p in job.progress]
+    assert done == sorted(done) and {p["dl-export-progress.max"] for p in job.progress} <= {"3", "63"}
+
+
+def test_cancel_stops_the_job_and_the_workers_stay_free(served):
+    base, end_id, deps = served
+    heavy = {**defaults(), "steps": 3000, "starts": 20,
+             "optimizers": ["gd:eta=1", "momentum:eta=1,gamma=0.9", "nag:eta=1,gamma=0.9", "adam:eta=0.1"]}
+    job = Job(base, end_id, export_body(deps, "gif", heavy))
+    deadline = time.time() + 60
+    while not job.progress and time.time() < deadline:
+        job.poll()
+        time.sleep(0.05)
+    assert job.progress, "the job never reported progress"
+    assert not stopped(job.pid)
+    cancel = callback_body(deps, "dl-export-cancel.id", {"dl-export-cancel.n_clicks": 1})
+    status, _ = post(base, cancel, end_id, cancelJob=job.job)
+    assert status in (200, 204)
+    deadline = time.time() + 10
+    while not stopped(job.pid) and time.time() < deadline:
+        time.sleep(0.1)
+    assert stopped(job.pid), "the cancelled job is still running"
+    status, answer = job.poll()  # the page's last poll: no result, nothing to download
+    assert status in (200, 204) and "dl-export-download" not in answer.get("response", {})
+    # the workers are free: a normal callback answers at once, and the next export runs to the end
+    t = time.perf_counter()
+    status, answer = post(base, callback_body(deps, "dl-noop-out.children", {"dl-noop.n_clicks": 7}), end_id)
+    assert status == 200 and answer["response"]["dl-noop-out"]["children"] == "7"
+    assert time.perf_counter() - t < 5
+    png = downloaded(Job(base, end_id, export_body(deps, "png")).result())
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# ----------------------------------------------------------------------------- (b) Celery + Redis
+def _wait_redis(port: int, proc: subprocess.Popen) -> None:
+    import redis
+
+    client = redis.Redis(port=port)
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        assert proc.poll() is None, "redis-server exited"
+        try:
+            if client.ping():
+                return
+        except redis.ConnectionError:
+            time.sleep(0.1)
+    raise AssertionError("redis-server did not answer")
+
+
+@pytest.mark.skipif(shutil.which("redis-server") is None,
+                    reason="redis-server is not installed (Debian: apt-get install redis-server)")
+def test_export_runs_on_a_celery_worker_through_redis(tmp_path):
+    port = free_port()
+    redis_proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                   "--appendonly", "no", "--dir", str(tmp_path)], stdout=subprocess.DEVNULL)
+    worker = None
+    try:
+        _wait_redis(port, redis_proc)
+        env = {"REDIS_URL": f"redis://127.0.0.1:{port}/0", "DESCENT_LAB_CACHE": str(tmp_path / "unused")}
+        worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "app:celery_app", "worker",
+                                   "--concurrency", "1", "--pool", "solo", "--loglevel", "warning",
+                                   "--without-gossip", "--without-mingle", "--without-heartbeat"],
+                                  cwd=ROOT, env={**os.environ, **env})
+        with gunicorn(env) as base:
+            end_id, deps = page_config(base)["end_id"], dependencies(base)
+            job = Job(base, end_id, export_body(deps, "png"))
+            png = downloaded(job.result(seconds=180))
+            assert png[:8] == b"\x89PNG\r\n\x1a\n"
+            assert worker.poll() is None
+        assert not (tmp_path / "unused").exists(), "the web side used DiskCache although REDIS_URL was set"
+    finally:
+        if worker is not None:
+            stop(worker)
+        stop(redis_proc)
