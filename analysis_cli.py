@@ -31,7 +31,7 @@ def add_parsers(sub) -> None:
     basins = sub.add_parser("basin", help="which minimum each start of an N×N grid reaches")
     _common(basins)
     basins.add_argument("--grid", required=True, metavar="N", help=f"N×N starts, 2..{MAX_BASIN}")
-    basins.add_argument("--window", metavar="X0:X1,Y0:Y1", help="grid of starts (default: the view window)")
+    basins.add_argument("--window", metavar="X0:X1,Y0:Y1", help="grid of starts, e.g. --window=-5:5,-5:5 (default: the view window)")
     basins.add_argument("--convention", default="lecture", help="lecture | pytorch")
 
 

@@ -1,0 +1,1 @@
+"""The analysis lab on the page: η sweeps, hyperparameter maps and basin maps (see analysis/)."""
