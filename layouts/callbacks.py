@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import plotly.graph_objects as go
 from dash import ALL, MATCH, ClientsideFunction, Input, Output, Patch, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
@@ -107,10 +106,10 @@ def lookahead_traces(trajs, dims) -> list:
             continue
         for r in range(t.runs):
             pts = t.lookahead[1: t.last_row(r) + 1, r]
-            out.append(go.Scatter(x=pts[:, dims[0]], y=pts[:, dims[1]], mode="markers",
-                                  name=f"{t.label}: look-ahead θ − γv", hoverinfo="skip",
-                                  marker=dict(symbol="circle-open", size=7, color=theme.color(i),
-                                              line=dict(width=1.5))))
+            out.append({"type": "scatter", "x": figures.typed(pts[:, dims[0]]), "y": figures.typed(pts[:, dims[1]]),
+                        "mode": "markers", "name": f"{t.label}: look-ahead θ − γv", "hoverinfo": "skip",
+                        "marker": {"symbol": "circle-open", "size": 7, "color": theme.color(i),
+                                   "line": {"width": 1.5}}})
     return out
 
 
@@ -137,12 +136,9 @@ def render(settings: dict, drawn: dict, live_on: bool) -> dict:
     if full:
         grid = figures.surface_grid(settings["problem"], dims, base=settings["start"])
         pl = figures.payload(trajs, settings["problem"], dims)
-        contour = figures.contour_figure(grid, pl, mode)
+        figs = figures.all_figures(grid, pl, mode)  # plain dicts: no go.Figure validation on the server
         if view.get("lookahead") and mode != "side":
-            contour.add_traces(lookahead_traces(trajs, dims))
-        figs = {"surface": figures.surface_figure(grid, pl, mode), "contour": contour,
-                "loss": figures.step_figure(pl, "loss"), "eta": figures.step_figure(pl, "eta"),
-                "params": figures.step_figure(pl, "params"), "fit": figures.fit_figure(pl)}
+            figs["contour"]["data"] += lookahead_traces(trajs, dims)
         return {"drawn": new_drawn, "traj": pl, "figs": figs, "changed": changed}
     spans = np.array([hi - lo for lo, hi in problem.window], dtype=float)
     patch, R = Patch(), settings.get("starts", 1)

@@ -1,4 +1,16 @@
-"""Pure figure builders: (grid, trajectory payload, options) -> go.Figure. No Dash, no server.
+"""Pure figure builders: (grid, trajectory payload, options) -> dict, Plotly's JSON figure form. No Dash, no server.
+
+The builders return plain dicts (`{"data": [...], "layout": {...}}`), never `go.Figure`: validating a figure
+object costs most of a page render, and the dicts are the same JSON that Plotly would send. Every page
+figure carries the one small shared template (`theme.TEMPLATE`), not plotly.py's default one. The tests
+validate the dicts with `go.Figure(d)`; exports (layouts/publication.py) keep their own go.Figure builders.
+
+Surfaces: `surface_grid()` computes the loss over the view window once per (problem, dims, slice base,
+resolution) and keeps it in a small bounded LRU cache (GRID_CACHE entries; the values are read-only). The
+surface and contour grids travel as float32 typed arrays (`{"dtype": "f4", "bdata": base64, "shape"}`, which
+plotly.js decodes, as it does for figures plotly.py serialises from NumPy): 5.3 bytes a value instead of
+about 8 as text. They are sent with the full figures only (problem, view or optimizer list changed); a
+hyperparameter change ships only the changed runs' payload (layouts/callbacks.py: render).
 
 Trajectories travel to the browser once, as a compact *payload* (`payload()`): per run the kept step
 indices `k` and, at those steps, the parameters `p`, `loss`, `eta` and, for adaptive methods, the
@@ -13,17 +25,18 @@ divergence marker, `chg` = Live-mode change points, `fit` = model-fit curve). A 
 with `arrow`, drawn as an arrow pointing the way the run went; the status banner and the hover text give
 the true values. `fill()` computes the trace
 from the payload; assets/descent.js does the same in the browser (for updates and playback), so a
-hyperparameter change only ships the payload, never the surface grid.
+hyperparameter change only ships the payload, never the surface grid. The server fills the traces of the
+figures it sends (at the last step, values rounded to SIG digits as the payload); the browser keeps them.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import math
+from types import MappingProxyType
 
 import numpy as np
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from optimizers import Trajectory
 from surfaces import get_problem
@@ -31,10 +44,14 @@ from surfaces import get_problem
 from . import theme
 
 GRID_N = 61
+CURVE_N = 201  # points of a 1-parameter problem's loss curve
+SIDE_STRIDE = 2  # side-by-side 3-D panels of 2×2 and more use every 2nd grid point (61 -> 31): small panels
+GRID_CACHE = 32  # surface grids kept per process (~0.1 MB each)
 SIG = 5
 MOVE_TOL = 1 / 1500  # of the window span: below a pixel on any screen
 LOG_TOL = 1 / 800  # of the decades a log-scaled series spans (at least one decade)
 MAX_COLS = 3
+F4_MAX = 3.0e38  # beyond float32: such a grid is sent as float64
 
 
 # ----------------------------------------------------------------------------- numbers
@@ -48,23 +65,81 @@ def _log10(a: np.ndarray) -> np.ndarray:
         return np.log10(np.where(a > 0, a, np.nan))
 
 
+def typed(a) -> dict:
+    """A NumPy array as a Plotly typed array (base64 little-endian float32, float64 when out of its range)."""
+    a = np.asarray(a, dtype=float)
+    finite = np.abs(a[np.isfinite(a)])
+    dtype = "f8" if finite.size and finite.max() > F4_MAX else "f4"
+    out = {"dtype": dtype, "bdata": base64.b64encode(a.astype("<" + dtype).tobytes()).decode()}
+    if a.ndim > 1:
+        out["shape"] = ", ".join(str(s) for s in a.shape)
+    return out
+
+
+def untyped(spec: dict) -> np.ndarray:
+    """Inverse of typed (tests, exports)."""
+    a = np.frombuffer(base64.b64decode(spec["bdata"]), dtype="<" + spec["dtype"]).astype(float)
+    return a.reshape([int(s) for s in spec["shape"].split(",")]) if "shape" in spec else a
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a = np.array(a, dtype=float)
+    a.flags.writeable = False
+    return a
+
+
+def _as_f4(a: np.ndarray) -> np.ndarray:
+    """Values as the browser receives them (float32 unless out of its range)."""
+    with np.errstate(over="ignore"):
+        return a if np.nanmax(np.abs(np.where(np.isfinite(a), a, 0)), initial=0) > F4_MAX else \
+            a.astype(np.float32).astype(float)
+
+
 # ----------------------------------------------------------------------------- grid
 def surface_grid(problem_id: str, dims=(0, 1), base=None, n: int = GRID_N) -> dict:
-    """The loss over the view window, sent only when the problem or the view changes."""
+    """The loss over the view window (a fresh dict over cached read-only values): `xs`, `ys` (tuples),
+    `z` (ys × xs, float32 values), `zc` (the colour: log10 L where L spans decades), `z_range`, names,
+    dims, window, minima. `base` fixes the other parameters of a slice (problems with more than 2)."""
     problem = get_problem(problem_id)
-    names = list(problem.param_names)
+    dims = (0,) if problem.dim == 1 else tuple(int(d) for d in dims)
+    if base is not None and problem.dim > len(dims):  # only the fixed parameters matter (more cache hits)
+        base = tuple(0.0 if d in dims else float(v) for d, v in enumerate(base))
+    else:
+        base = None
+    return dict(_grid(problem_id, dims, base, int(n)))
+
+
+@functools.lru_cache(maxsize=GRID_CACHE)
+def _grid(problem_id: str, dims: tuple, base: tuple | None, n: int) -> MappingProxyType:
+    """surface_grid's values, computed once per key (bounded LRU; nothing in it can be changed)."""
+    problem = get_problem(problem_id)
+    names = tuple(problem.param_names)
     if problem.dim == 1:
-        xs, L = problem.curve(n=201)
-        return {"dim": 1, "xs": rounded(xs), "z": rounded(L), "log": bool(problem.log_color),
-                "names": names, "dims": [0], "window": [list(problem.window[0])]}
-    dims = tuple(int(d) for d in dims)
+        xs, L = problem.curve(n=CURVE_N)
+        return MappingProxyType({"dim": 1, "xs": tuple(rounded(xs)), "z": _frozen(_as_f4(L)),
+                                 "log": bool(problem.log_color), "names": names, "dims": (0,),
+                                 "window": (tuple(problem.window[0]),)})
     xs, ys, Z = problem.grid(n, dims=dims, base=base)
     zc = _log10(Z) if problem.log_color else Z  # colour (and contour levels): log where L spans decades
-    return {"dim": problem.dim, "xs": rounded(xs), "ys": rounded(ys), "z": [rounded(row) for row in Z],
-            "zc": [rounded(row) for row in zc],
-            "log": bool(problem.log_color), "names": names, "dims": list(dims),
-            "window": [list(problem.window[d]) for d in dims],
-            "minima": [[m[dims[0]], m[dims[1]]] for m in problem.minima] if problem.minima else []}
+    return MappingProxyType({
+        "dim": problem.dim, "xs": tuple(rounded(xs)), "ys": tuple(rounded(ys)), "z": _frozen(_as_f4(Z)),
+        "zc": _frozen(_as_f4(zc)), "z_range": _z_range(Z), "log": bool(problem.log_color), "names": names,
+        "dims": dims, "window": tuple(tuple(problem.window[d]) for d in dims),
+        "minima": tuple((m[dims[0]], m[dims[1]]) for m in problem.minima) if problem.minima else ()})
+
+
+def _z_range(Z: np.ndarray) -> tuple[float, float]:
+    """The 3-D z axis: the surface's own range, padded (a diverged path cannot stretch it)."""
+    z = Z[np.isfinite(Z)]
+    lo, hi = (float(z.min()), float(z.max())) if z.size else (0.0, 1.0)
+    pad = 0.04 * (hi - lo or 1.0)
+    return float(f"{lo - pad:.4g}"), float(f"{hi + pad:.4g}")
+
+
+def _coarse(grid: dict, stride: int) -> dict:
+    """Every `stride`-th grid point (ends kept when n - 1 is a multiple of stride), for small panels."""
+    return {**grid, "xs": grid["xs"][::stride], "ys": grid["ys"][::stride], "z": grid["z"][::stride, ::stride],
+            "zc": grid["zc"][::stride, ::stride]}
 
 
 # ----------------------------------------------------------------------------- payload
@@ -311,26 +386,52 @@ def _fit_xy(run: dict, idx: int, data: dict) -> dict:
     return {"x": data["Y"], "y": pred}
 
 
-def filled(fig: go.Figure, pl: dict, step: int | None = None) -> go.Figure:
-    """The figure with every trajectory trace computed from the payload (exports, tests)."""
-    runs = [{**run, **decode_run(run)} for run in pl["runs"]]
-    plain_pl = {**pl, "runs": [{**run, "blocks": []} for run in runs]}
-    for trace in fig.data:
-        plain = trace.to_plotly_json()
-        if "meta" in plain:
-            fill(plain, {**plain_pl, "decoded": runs}, step)
-            trace.update({key: plain[key] for key in ("x", "y", "z", "name", "text", "textposition", "marker")
-                          if key in plain})
+def decoded(pl: dict) -> dict:
+    """The payload with its runs decoded once for the server's own filling (`decoded`: values rounded to SIG
+    digits, steps as integers). Not for the browser: send `pl` itself."""
+    if "decoded" in pl:
+        return pl
+    runs = []
+    for run in pl["runs"]:
+        d = decode_run(run)
+        plain = {**run, "blocks": [], "k": [round(k) for k in d["k"]], "loss": rounded(d["loss"]),
+                 "eta": rounded(d["eta"]), "p": [rounded(p) for p in d["p"] or []]}
+        if "lr" in d:
+            plain["lr"] = [rounded(a) for a in d["lr"]]
+        runs.append(plain)
+    return {**pl, "decoded": runs}
+
+
+def filled(fig: dict, pl: dict, step: int | None = None) -> dict:
+    """The figure with every trajectory trace computed from the payload (in place; returns fig)."""
+    pl = decoded(pl)
+    for trace in fig["data"]:
+        if "meta" in trace:
+            fill(trace, pl, step)
     return fig
 
 
 # ----------------------------------------------------------------------------- builders
+def figure(data: list, **layout) -> dict:
+    """A figure dict with the page's template."""
+    return {"data": data, "layout": {"template": theme.template(), **layout}}
+
+
+def _title(text: str) -> dict:
+    return {"title": {"text": text}}
+
+
 def _axis_title(grid: dict, d: int) -> str:
     return grid["names"][grid["dims"][d]]
 
 
 def _zt(grid: dict) -> str:
     return "log₁₀ L" if grid["log"] else "L"
+
+
+def _tag(grid: dict) -> str:
+    """The part of a uirevision that names the view (a new problem or slice resets zoom and camera)."""
+    return f"{list(grid['names'])}-{list(grid['dims'])}"
 
 
 def _runs_layout(n: int) -> tuple[int, int]:
@@ -341,37 +442,70 @@ def _runs_layout(n: int) -> tuple[int, int]:
     return math.ceil(max(n, 1) / cols), cols
 
 
-def _path_traces(j: int, run: dict, grid: dict, three_d: bool, legend: bool) -> list:
-    """Ghost of the whole path, the path so far, the current-step marker, start and divergence."""
+def _cells(rows: int, cols: int, h: float, v: float) -> list[tuple[list, list]]:
+    """Paper domains ([x0, x1], [y0, y1]) of a rows × cols grid of panels, row by row from the top, with
+    spacings h and v (plotly.subplots.make_subplots' geometry)."""
+    w, ht = (1 - h * (cols - 1)) / cols, (1 - v * (rows - 1)) / rows
+    at = lambda a: min(max(round(a, 12), 0.0), 1.0)  # not -5.6e-17 from rounding: Plotly wants [0, 1]
+    return [([at(c * (w + h)), at(c * (w + h) + w)], [at(1 - r * (ht + v) - ht), at(1 - r * (ht + v))])
+            for r in range(rows) for c in range(cols)]
+
+
+def _panel_titles(cells: list, titles: list[str]) -> list[dict]:
+    return [{"font": {"size": 16}, "showarrow": False, "text": t, "x": (xd[0] + xd[1]) / 2, "xanchor": "center",
+             "xref": "paper", "y": yd[1], "yanchor": "bottom", "yref": "paper"}
+            for t, (xd, yd) in zip(titles, cells, strict=False)]
+
+
+def _suffix(i: int) -> str:
+    return "" if i == 0 else str(i + 1)
+
+
+def _shared_axes(rows: int, cols: int, cells: list, window) -> dict:
+    """2-D axes of a panel grid: x shared per column (tick labels on the bottom row), y per row (first column)."""
+    out = {}
+    for i, (xd, yd) in enumerate(cells):
+        r, c, s = i // cols, i % cols, _suffix(i)
+        x = {"anchor": f"y{s}", "domain": xd, "range": list(window[0])}
+        y = {"anchor": f"x{s}", "domain": yd, "range": list(window[1])}
+        if r < rows - 1:
+            x.update(matches=f"x{_suffix((rows - 1) * cols + c)}", showticklabels=False)
+        if c > 0:
+            y.update(matches=f"y{_suffix(r * cols)}", showticklabels=False)
+        out[f"xaxis{s}"], out[f"yaxis{s}"] = x, y
+    return out
+
+
+def _path_traces(j: int, run: dict, grid: dict, three_d: bool, legend: bool, on: dict | None = None) -> list[dict]:
+    """Ghost of the whole path, the path so far, the current-step marker, start and divergence
+    (`on`: the subplot axes or scene of a side-by-side panel)."""
     dx, dy = (f"p.{grid['dims'][0]}", f"p.{grid['dims'][1]}") if grid["dim"] > 1 else ("p.0", "loss")
     base = {"x": dx, "y": dy, "run": j}
     pin = {"pin": _view_box(grid, three_d), "arrow": not three_d} if grid["dim"] > 1 else {}
     if three_d:
         base.update(z="loss")
-    kind = go.Scatter3d if three_d else go.Scatter
-    c, name, group = run["color"], run["label"], f"run{j}"
+    c, name = run["color"], run["label"]
+    common = {"type": "scatter3d" if three_d else "scatter", "legendgroup": f"run{j}", **(on or {})}
     width = 6 if three_d else 3
-    mk = {"size": 7 if three_d else 13}
+    size = 7 if three_d else 13
     return [
-        kind(mode="lines", line=dict(color=c, width=width / 2), opacity=0.35, hoverinfo="skip",
-             showlegend=False, legendgroup=group, meta={**base, "at": "all"}),
-        kind(mode="lines", line=dict(color=c, width=width), name=name, legendgroup=group,
-             showlegend=legend, meta={**base, "at": "upto", "legend": True}),
-        kind(mode="markers", marker=dict(color=c, line=dict(color="#000", width=2), **mk), showlegend=False,
-             legendgroup=group, hovertemplate=f"{name}<extra>current step</extra>",
-             meta={**base, "at": "cur"}),
-        kind(mode="markers", marker=dict(color="#fff", line=dict(color=c, width=3), symbol="circle",
-                                         size=mk["size"] - 2), showlegend=False, legendgroup=group,
-             hovertemplate="start<extra></extra>", meta={**base, "at": "first"}),
-        kind(mode="markers+text", marker=dict(color=theme.DIVERGED, symbol="x", size=mk["size"] + 6,
-                                              line=dict(color="#000", width=1)),
-             text=["diverged"], textposition="top center", textfont=dict(color=theme.DIVERGED, size=16),
-             showlegend=False, legendgroup=group, hovertemplate=f"{name}: {run['msg'] or 'diverged'}<extra></extra>",
-             meta={**base, "at": "div", **pin}, **({} if three_d else {"cliponaxis": False})),
-        kind(mode="markers", marker=dict(color="#FFD700", symbol="diamond", size=mk["size"] + 2,
-                                         line=dict(color="#000", width=2)), showlegend=False,
-             legendgroup=group, hovertemplate="η changed here (Live)<extra></extra>",
-             meta={**base, "at": "chg"}),
+        {**common, "mode": "lines", "line": {"color": c, "width": width / 2}, "opacity": 0.35, "hoverinfo": "skip",
+         "showlegend": False, "meta": {**base, "at": "all"}},
+        {**common, "mode": "lines", "line": {"color": c, "width": width}, "name": name, "showlegend": legend,
+         "meta": {**base, "at": "upto", "legend": True}},
+        {**common, "mode": "markers", "marker": {"color": c, "line": {"color": "#000", "width": 2}, "size": size},
+         "showlegend": False, "hovertemplate": f"{name}<extra>current step</extra>", "meta": {**base, "at": "cur"}},
+        {**common, "mode": "markers", "marker": {"color": "#fff", "line": {"color": c, "width": 3}, "symbol": "circle",
+                                                 "size": size - 2},
+         "showlegend": False, "hovertemplate": "start<extra></extra>", "meta": {**base, "at": "first"}},
+        {**common, "mode": "markers+text", "marker": {"color": theme.DIVERGED, "symbol": "x", "size": size + 6,
+                                                      "line": {"color": "#000", "width": 1}},
+         "text": ["diverged"], "textposition": "top center", "textfont": {"color": theme.DIVERGED, "size": 16},
+         "showlegend": False, "hovertemplate": f"{name}: {run['msg'] or 'diverged'}<extra></extra>",
+         "meta": {**base, "at": "div", **pin}, **({} if three_d else {"cliponaxis": False})},
+        {**common, "mode": "markers", "marker": {"color": "#FFD700", "symbol": "diamond", "size": size + 2,
+                                                 "line": {"color": "#000", "width": 2}},
+         "showlegend": False, "hovertemplate": "η changed here (Live)<extra></extra>", "meta": {**base, "at": "chg"}},
     ]
 
 
@@ -379,15 +513,7 @@ def _view_box(grid: dict, three_d: bool) -> list:
     """The plotted window [[x0, x1], [y0, y1](, [z0, z1])]: a 3-D scene keeps the surface's own z range, so a
     diverged path (loss 1e6 and more) cannot stretch the z axis and flatten the surface."""
     box = [list(grid["window"][0]), list(grid["window"][1])]
-    return box + [_z_range(grid)] if three_d else box
-
-
-def _z_range(grid: dict) -> list[float]:
-    z = np.asarray(grid["z"], dtype=float)
-    z = z[np.isfinite(z)]
-    lo, hi = (float(z.min()), float(z.max())) if z.size else (0.0, 1.0)
-    pad = 0.04 * (hi - lo or 1.0)
-    return [float(f"{lo - pad:.4g}"), float(f"{hi + pad:.4g}")]
+    return box + [list(grid["z_range"])] if three_d else box
 
 
 def short_label(label: str, width: int = 16) -> str:
@@ -411,113 +537,105 @@ def short_label(label: str, width: int = 16) -> str:
     return "<br>".join(lines + ([" · ".join(extra)] if extra else []))
 
 
-def _surface_trace(grid: dict, showscale: bool):
-    return go.Surface(x=grid["xs"], y=grid["ys"], z=grid["z"], surfacecolor=grid["zc"],
-                      colorscale=theme.SURFACE_SCALE, showscale=showscale, opacity=0.92,
-                      hovertemplate="%{x:.3g}, %{y:.3g}<br>L = %{z:.4g}<extra></extra>",
-                      contours=dict(z=dict(show=True, usecolormap=False, color="#555", width=1, project_z=False)))
+def _surface_trace(grid: dict, showscale: bool, on: dict | None = None) -> dict:
+    trace = {"type": "surface", "x": list(grid["xs"]), "y": list(grid["ys"]), "z": typed(grid["z"]),
+             "colorscale": theme.SURFACE_SCALE, "showscale": showscale, "opacity": 0.92,
+             "hovertemplate": "%{x:.3g}, %{y:.3g}<br>L = %{z:.4g}<extra></extra>",
+             "contours": {"z": {"show": True, "usecolormap": False, "color": "#555", "width": 1,
+                                "project": {"z": False}}}, **(on or {})}
+    if grid["log"]:  # otherwise the colour is z itself, Plotly's default
+        trace["surfacecolor"] = typed(grid["zc"])
+    return trace
 
 
-def _contour_trace(grid: dict, showscale: bool):
-    return go.Contour(x=grid["xs"], y=grid["ys"], z=grid["zc"], colorscale=theme.SURFACE_SCALE, ncontours=22,
-                      showscale=showscale, line=dict(color="#444", width=1),
-                      hovertemplate="click to start here: (%{x:.3g}, %{y:.3g})<extra></extra>",
-                      colorbar=dict(title=dict(text=_zt(grid)), thickness=14),
-                      contours=dict(coloring="heatmap", showlines=True))
+def _contour_trace(grid: dict, showscale: bool, on: dict | None = None) -> dict:
+    return {"type": "contour", "x": list(grid["xs"]), "y": list(grid["ys"]), "z": typed(grid["zc"]),
+            "colorscale": theme.SURFACE_SCALE, "ncontours": 22, "showscale": showscale,
+            "line": {"color": "#444", "width": 1},
+            "hovertemplate": "click to start here: (%{x:.3g}, %{y:.3g})<extra></extra>",
+            "colorbar": {"title": {"text": _zt(grid)}, "thickness": 14},
+            "contours": {"coloring": "heatmap", "showlines": True}, **(on or {})}
 
 
-def _minima_trace(grid: dict, scene: bool = False):
+def _minima_traces(grid: dict, legend: bool = True, on: dict | None = None) -> list[dict]:
     pts = grid.get("minima") or []
-    if scene or not pts:
-        return None
-    return go.Scatter(x=[p[0] for p in pts], y=[p[1] for p in pts], mode="markers", name="minimum",
-                      marker=dict(symbol="star", size=16, color="#FFD700", line=dict(color="#000", width=1.5)),
-                      hovertemplate="minimum (%{x:.3g}, %{y:.3g})<extra></extra>")
+    if not pts:
+        return []
+    return [{"type": "scatter", "x": [p[0] for p in pts], "y": [p[1] for p in pts], "mode": "markers",
+             "name": "minimum", "marker": {"symbol": "star", "size": 16, "color": "#FFD700",
+                                           "line": {"color": "#000", "width": 1.5}},
+             "hovertemplate": "minimum (%{x:.3g}, %{y:.3g})<extra></extra>",
+             **({} if legend else {"showlegend": False}), **(on or {})}]
 
 
-def _curve_figure(grid: dict, pl: dict, step: int | None) -> go.Figure:
+def _curve_figure(grid: dict, pl: dict, step: int | None) -> dict:
     """1-parameter problems: the loss curve L(θ) with the paths on it."""
-    fig = go.Figure(go.Scatter(x=grid["xs"], y=grid["z"], mode="lines", line=dict(color="#333", width=2),
-                               name="L(θ)", hoverinfo="skip"))
-    for j, run in enumerate(pl["runs"]):
-        fig.add_traces(_path_traces(j, run, grid, three_d=False, legend=True))
-    fig.update_layout(template=theme.TEMPLATE, xaxis_title=grid["names"][0], yaxis_title="L",
-                      uirevision=f"curve-{grid['names']}")
+    curve = {"type": "scatter", "x": list(grid["xs"]), "y": rounded(grid["z"]), "mode": "lines",
+             "line": {"color": "#333", "width": 2}, "name": "L(θ)", "hoverinfo": "skip"}
+    paths = [tr for j, run in enumerate(pl["runs"]) for tr in _path_traces(j, run, grid, three_d=False, legend=True)]
+    fig = figure([curve, *paths], xaxis=_title(grid["names"][0]), yaxis=_title("L"),
+                 uirevision=f"curve-{list(grid['names'])}")
     return filled(fig, pl, step)
 
 
-def surface_figure(grid: dict, pl: dict, mode: str = "overlay", step: int | None = None) -> go.Figure:
+def surface_figure(grid: dict, pl: dict, mode: str = "overlay", step: int | None = None) -> dict:
     """3-D loss surface with the trajectories (small multiples, one per run, in side-by-side mode)."""
     if grid["dim"] == 1:
         return _curve_figure(grid, pl, step)
     runs = pl["runs"]
-    scene = dict(xaxis_title=_axis_title(grid, 0), yaxis_title=_axis_title(grid, 1), zaxis_title="L",
-                 camera=dict(eye=dict(x=-1.5, y=-1.5, z=1.1)), aspectmode="cube",
-                 xaxis=dict(range=grid["window"][0]), yaxis=dict(range=grid["window"][1]),
-                 zaxis=dict(range=_z_range(grid)))
-    if mode == "side" and len(runs) > 1:
-        rows, cols = _runs_layout(len(runs))
-        fig = make_subplots(rows=rows, cols=cols, specs=[[{"type": "scene"}] * cols] * rows,
-                            subplot_titles=[short_label(r["label"]) for r in runs], horizontal_spacing=0.02,
-                            vertical_spacing=0.06)
-        for j, run in enumerate(runs):
-            row, col = divmod(j, cols)
-            fig.add_trace(_surface_trace(grid, showscale=False), row=row + 1, col=col + 1)
-            for tr in _path_traces(j, run, grid, three_d=True, legend=False):
-                fig.add_trace(tr, row=row + 1, col=col + 1)
-        fig.update_scenes(**scene)
-    else:
-        fig = go.Figure(_surface_trace(grid, showscale=False))
-        for j, run in enumerate(runs):
-            fig.add_traces(_path_traces(j, run, grid, three_d=True, legend=False))
-        fig.update_layout(scene=scene)
-    fig.update_layout(template=theme.TEMPLATE, margin=dict(l=0, r=0, t=52 if mode == "side" else 30, b=0),
-                      showlegend=False,
-                      uirevision=f"surface-{grid['names']}-{grid['dims']}-{mode}")
+    scene = {"xaxis": {**_title(_axis_title(grid, 0)), "range": list(grid["window"][0])},
+             "yaxis": {**_title(_axis_title(grid, 1)), "range": list(grid["window"][1])},
+             "zaxis": {**_title("L"), "range": list(grid["z_range"])},
+             "camera": {"eye": {"x": -1.5, "y": -1.5, "z": 1.1}}, "aspectmode": "cube"}
+    side = mode == "side" and len(runs) > 1
+    common = {"margin": {"l": 0, "r": 0, "t": 52 if mode == "side" else 30, "b": 0}, "showlegend": False,
+              "uirevision": f"surface-{_tag(grid)}-{mode}"}
+    if not side:
+        data = [_surface_trace(grid, showscale=False)]
+        data += [tr for j, run in enumerate(runs) for tr in _path_traces(j, run, grid, three_d=True, legend=False)]
+        return filled(figure(data, scene=scene, **common), pl, step)
+    rows, cols = _runs_layout(len(runs))
+    cells = _cells(rows, cols, 0.02, 0.06)
+    panel = _coarse(grid, SIDE_STRIDE) if rows * cols >= 4 else grid  # small panels: a quarter of the points
+    data, scenes = [], {}
+    for j, run in enumerate(runs):
+        on = {"scene": f"scene{_suffix(j)}"}
+        data.append(_surface_trace(panel, showscale=False, on=on))
+        data += _path_traces(j, run, grid, three_d=True, legend=False, on=on)
+    for i, (xd, yd) in enumerate(cells):
+        scenes[f"scene{_suffix(i)}"] = {"domain": {"x": xd, "y": yd}, **scene}
+    fig = figure(data, **scenes, annotations=_panel_titles(cells, [short_label(r["label"]) for r in runs]),
+                 **common)
     return filled(fig, pl, step)
 
 
-def contour_figure(grid: dict, pl: dict, mode: str = "overlay", step: int | None = None) -> go.Figure:
+def contour_figure(grid: dict, pl: dict, mode: str = "overlay", step: int | None = None) -> dict:
     """Contour map with the trajectories; click sets the start. Side-by-side: one panel per run."""
     if grid["dim"] == 1:
         return step_figure(pl, "params", step)
     runs = pl["runs"]
-    axis = dict(xaxis_title=_axis_title(grid, 0), yaxis_title=_axis_title(grid, 1))
-    if mode == "side" and len(runs) > 1:
-        rows, cols = _runs_layout(len(runs))
-        fig = make_subplots(rows=rows, cols=cols, subplot_titles=[short_label(r["label"]) for r in runs],
-                            shared_xaxes=True, shared_yaxes=True, horizontal_spacing=0.03, vertical_spacing=0.08)
-        for j, run in enumerate(runs):
-            row, col = divmod(j, cols)
-            fig.add_trace(_contour_trace(grid, showscale=False), row=row + 1, col=col + 1)
-            minima = _minima_trace(grid)
-            if minima is not None:
-                minima.showlegend = False
-                fig.add_trace(minima, row=row + 1, col=col + 1)
-            for tr in _path_traces(j, run, grid, three_d=False, legend=False):
-                fig.add_trace(tr, row=row + 1, col=col + 1)
-        fig.update_xaxes(range=grid["window"][0])
-        fig.update_yaxes(range=grid["window"][1])
-    else:
-        fig = go.Figure(_contour_trace(grid, showscale=True))
-        minima = _minima_trace(grid)
-        if minima is not None:
-            fig.add_trace(minima)
-        for j, run in enumerate(runs):
-            fig.add_traces(_path_traces(j, run, grid, three_d=False, legend=True))
-        fig.update_layout(xaxis=dict(range=grid["window"][0], **_ax(axis["xaxis_title"])),
-                          yaxis=dict(range=grid["window"][1], **_ax(axis["yaxis_title"])))
     # legend in one compact row above the map: inside it would block clicks that set the start
-    fig.update_layout(template=theme.TEMPLATE, clickmode="event",
-                      legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0, xanchor="left",
-                                  font=dict(size=12), itemwidth=30, borderwidth=0),
-                      margin=dict(l=60, r=10, t=50 if mode != "side" else 56, b=50),
-                      uirevision=f"contour-{grid['names']}-{grid['dims']}-{mode}")
+    common = {"clickmode": "event",
+              "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "xanchor": "left",
+                         "font": {"size": 12}, "itemwidth": 30, "borderwidth": 0},
+              "margin": {"l": 60, "r": 10, "t": 50 if mode != "side" else 56, "b": 50},
+              "uirevision": f"contour-{_tag(grid)}-{mode}"}
+    if not (mode == "side" and len(runs) > 1):
+        data = [_contour_trace(grid, showscale=True), *_minima_traces(grid)]
+        data += [tr for j, run in enumerate(runs) for tr in _path_traces(j, run, grid, three_d=False, legend=True)]
+        fig = figure(data, xaxis={"range": list(grid["window"][0]), **_title(_axis_title(grid, 0))},
+                     yaxis={"range": list(grid["window"][1]), **_title(_axis_title(grid, 1))}, **common)
+        return filled(fig, pl, step)
+    rows, cols = _runs_layout(len(runs))
+    cells = _cells(rows, cols, 0.03, 0.08)
+    data = []
+    for j, run in enumerate(runs):
+        on = {"xaxis": f"x{_suffix(j)}", "yaxis": f"y{_suffix(j)}"}
+        data += [_contour_trace(grid, showscale=False, on=on), *_minima_traces(grid, legend=False, on=on)]
+        data += _path_traces(j, run, grid, three_d=False, legend=False, on=on)
+    fig = figure(data, **_shared_axes(rows, cols, cells, grid["window"]),
+                 annotations=_panel_titles(cells, [short_label(r["label"]) for r in runs]), **common)
     return filled(fig, pl, step)
-
-
-def _ax(title: str) -> dict:
-    return {"title": {"text": title}}
 
 
 STEP_PLOTS = {
@@ -525,82 +643,82 @@ STEP_PLOTS = {
     "eta": ("η (dashed: effective lr)", True),
     "params": ("parameters θ", False),
 }
+DASHES = ("dash", "dot", "dashdot", "longdash", "longdashdot")
 
 
-def step_figure(pl: dict, which: str, step: int | None = None) -> go.Figure:
+def _series(which: str, run: dict, names: list[str]) -> list[tuple[str, str, str]]:
+    """(payload field, trace name, dash) of each line a run draws on a step plot."""
+    if which == "loss":
+        return [("loss", run["label"], "solid")]
+    if which == "eta":
+        return [("eta", f"{run['label']}: η", "solid")] + \
+            [(f"lr.{d}", f"{run['label']}: lr {n}", DASHES[d % 5]) for d, n in enumerate(names) if run["lr"]]
+    styles = ("solid", *DASHES)
+    return [(f"p.{d}", f"{run['label']}: {n}", styles[d % len(styles)]) for d, n in enumerate(names)]
+
+
+def step_figure(pl: dict, which: str, step: int | None = None) -> dict:
     """Loss, η (+ effective per-parameter learning rate) or parameters against the step."""
     title, log_y = STEP_PLOTS[which]
-    fig = go.Figure()
-    dashes = ("dash", "dot", "dashdot", "longdash", "longdashdot")
+    data = []
     for j, run in enumerate(pl["runs"]):
         c, group = run["color"], f"run{j}"
-        if which == "loss":
-            series = [("loss", run["label"], "solid")]
-        elif which == "eta":
-            series = [("eta", f"{run['label']}: η", "solid")]
-            series += [(f"lr.{d}", f"{run['label']}: lr {n}", dashes[d % 5])
-                       for d, n in enumerate(pl["names"]) if run["lr"]]
-        else:
-            series = [(f"p.{d}", f"{run['label']}: {n}", ("solid",) + dashes) for d, n in enumerate(pl["names"])]
-            series = [(f, n, d[i % len(d)]) for i, (f, n, d) in enumerate(series)]
-        for f, name, dash in series:
-            fig.add_trace(go.Scatter(mode="lines", line=dict(color=c, width=2.5, dash=dash), name=name,
-                                     legendgroup=group, meta={"run": j, "at": "all", "x": "k", "y": f},
-                                     hovertemplate=f"{name}<br>step %{{x}}: %{{y:.4g}}<extra></extra>"))
-            fig.add_trace(go.Scatter(mode="markers", marker=dict(color=c, size=10, line=dict(color="#000", width=1.5)),
-                                     showlegend=False, legendgroup=group, hoverinfo="skip",
-                                     meta={"run": j, "at": "cur", "x": "k", "y": f}))
+        for f, name, dash in _series(which, run, pl["names"]):
+            data.append({"type": "scatter", "mode": "lines", "line": {"color": c, "width": 2.5, "dash": dash},
+                         "name": name, "legendgroup": group, "meta": {"run": j, "at": "all", "x": "k", "y": f},
+                         "hovertemplate": f"{name}<br>step %{{x}}: %{{y:.4g}}<extra></extra>"})
+            data.append({"type": "scatter", "mode": "markers",
+                         "marker": {"color": c, "size": 10, "line": {"color": "#000", "width": 1.5}},
+                         "showlegend": False, "legendgroup": group, "hoverinfo": "skip",
+                         "meta": {"run": j, "at": "cur", "x": "k", "y": f}})
         if run["div"] >= 0 and which == "loss":
-            fig.add_trace(go.Scatter(mode="markers", marker=dict(color=theme.DIVERGED, symbol="x", size=16),
-                                     showlegend=False, hovertemplate=run["msg"] + "<extra></extra>",
-                                     meta={"run": j, "at": "div", "x": "k", "y": "loss"}))
-    fig.update_layout(template=theme.TEMPLATE, xaxis_title="step", showlegend=False,
-                      title=dict(text=title, font=dict(size=15), x=0.01, xanchor="left", y=0.98),
-                      yaxis_type="log" if log_y else "linear", hovermode="closest", clickmode="event",
-                      margin=dict(l=60, r=10, t=32, b=45),
-                      uirevision=f"{which}-{pl['names']}")
+            data.append({"type": "scatter", "mode": "markers",
+                         "marker": {"color": theme.DIVERGED, "symbol": "x", "size": 16}, "showlegend": False,
+                         "hovertemplate": run["msg"] + "<extra></extra>",
+                         "meta": {"run": j, "at": "div", "x": "k", "y": "loss"}})
+    fig = figure(data, xaxis=_title("step"), showlegend=False,
+                 title={"text": title, "font": {"size": 15}, "x": 0.01, "xanchor": "left", "y": 0.98},
+                 yaxis={"type": "log" if log_y else "linear"}, hovermode="closest", clickmode="event",
+                 margin={"l": 60, "r": 10, "t": 32, "b": 45}, uirevision=f"{which}-{pl['names']}")
     return filled(fig, pl, step)
 
 
-def fit_figure(pl: dict, step: int | None = None) -> go.Figure:
+def fit_figure(pl: dict, step: int | None = None) -> dict:
     """Model fit for sigmoid problems: the data and σ(wx+b) at the current step (4-d: predicted vs target)."""
     data = pl.get("data")
-    fig = go.Figure()
     if data is None:
-        fig.add_annotation(text="model fit: only for the sigmoid problems", showarrow=False,
-                           x=0.5, y=0.5, xref="paper", yref="paper", font=dict(size=16))
-        fig.update_layout(template=theme.TEMPLATE, xaxis_visible=False, yaxis_visible=False)
-        return fig
+        return figure([], annotations=[{"text": "model fit: only for the sigmoid problems", "showarrow": False,
+                                        "x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper", "font": {"size": 16}}],
+                      xaxis={"visible": False}, yaxis={"visible": False})
     one_d = "xs" in data
     if one_d:
-        fig.add_trace(go.Scatter(x=data["X"], y=data["Y"], mode="markers", name="data (x, y)",
-                                 marker=dict(color="#000", size=12, symbol="circle-open", line=dict(width=3))))
+        traces = [{"type": "scatter", "x": data["X"], "y": data["Y"], "mode": "markers", "name": "data (x, y)",
+                   "marker": {"color": "#000", "size": 12, "symbol": "circle-open", "line": {"width": 3}}}]
     else:
-        fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="perfect fit",
-                                 line=dict(color="#777", dash="dot")))
-    for j, run in enumerate(pl["runs"]):
-        fig.add_trace(go.Scatter(mode="lines" if one_d else "markers", name=run["label"],
-                                 line=dict(color=run["color"], width=3), marker=dict(color=run["color"], size=8),
-                                 meta={"run": j, "at": "fit", "legend": True}))
-    fig.update_layout(template=theme.TEMPLATE, margin=dict(l=60, r=10, t=32, b=45),
-                      title=dict(text="model fit σ(w·x + b)", font=dict(size=15), x=0.01, y=0.98),
-                      xaxis_title="x" if one_d else "target y", yaxis_title="prediction",
-                      yaxis_range=[-0.05, 1.05], showlegend=False, uirevision=f"fit-{pl['names']}")
+        traces = [{"type": "scatter", "x": [0, 1], "y": [0, 1], "mode": "lines", "name": "perfect fit",
+                   "line": {"color": "#777", "dash": "dot"}}]
+    traces += [{"type": "scatter", "mode": "lines" if one_d else "markers", "name": run["label"],
+                "line": {"color": run["color"], "width": 3}, "marker": {"color": run["color"], "size": 8},
+                "meta": {"run": j, "at": "fit", "legend": True}} for j, run in enumerate(pl["runs"])]
+    fig = figure(traces, margin={"l": 60, "r": 10, "t": 32, "b": 45},
+                 title={"text": "model fit σ(w·x + b)", "font": {"size": 15}, "x": 0.01, "y": 0.98},
+                 xaxis=_title("x" if one_d else "target y"), yaxis={**_title("prediction"), "range": [-0.05, 1.05]},
+                 showlegend=False, uirevision=f"fit-{pl['names']}")
     return filled(fig, pl, step)
 
 
-def preview_figure(values, title: str = "η over the steps") -> go.Figure:
+def preview_figure(values, title: str = "η over the steps") -> dict:
     """The small η_t preview beside a schedule picker."""
-    fig = go.Figure(go.Scatter(y=rounded(values, 4), mode="lines", line=dict(color="#0072B2", width=2),
-                               hovertemplate="step %{x}: η=%{y:.3g}<extra></extra>"))
-    fig.update_layout(template=theme.TEMPLATE, height=110, margin=dict(l=50, r=5, t=22, b=25),
-                      title=dict(text=title, font=dict(size=14), x=0.02, y=0.97),
-                      font=dict(size=14), xaxis=dict(showgrid=False), yaxis=dict(nticks=3))
-    return fig
+    trace = {"type": "scatter", "y": rounded(values, 4), "mode": "lines", "line": {"color": "#0072B2", "width": 2},
+             "hovertemplate": "step %{x}: η=%{y:.3g}<extra></extra>"}
+    return figure([trace], height=110, margin={"l": 50, "r": 5, "t": 22, "b": 25},
+                  title={"text": title, "font": {"size": 14}, "x": 0.02, "y": 0.97},
+                  font={"size": 14}, xaxis={"showgrid": False}, yaxis={"nticks": 3})
 
 
-def all_figures(grid: dict, pl: dict, mode: str = "overlay") -> dict[str, go.Figure]:
-    """The page's six figures, keyed like layouts.ids.FIGURES' names."""
+def all_figures(grid: dict, pl: dict, mode: str = "overlay") -> dict[str, dict]:
+    """The page's six figures, keyed like layouts.ids.FIGURES' names (the payload decoded once for all)."""
+    pl = decoded(pl)
     return {"surface": surface_figure(grid, pl, mode), "contour": contour_figure(grid, pl, mode),
             "loss": step_figure(pl, "loss"), "eta": step_figure(pl, "eta"),
             "params": step_figure(pl, "params"), "fit": fit_figure(pl)}

@@ -1,0 +1,206 @@
+"""Server cost of the page's main callback, through the real request path (Flask test client: routing, the
+callback, JSON serialisation), in CPU milliseconds and response bytes:
+
+1. first render of the default settings (a new visitor), with the surface-grid cache cold and warm
+2. an η change of one optimizer (the Patch path: only that run's trajectory payload)
+3. a problem change (sigmoid-2pt -> rosenbrock: new surface, new figures)
+
+The "before" column runs the same requests with the figure builders of BASELINE (layouts/figures.py as it
+was before figures became plain dicts: go.Figure validation, no grid cache), loaded from git, so both
+columns are measured in one run on the same machine; the ratio is before / after.
+
+    python benchmarks/bench_render.py [--reps N] [--profile]
+
+Recorded on the 2-core dev box (median of 15, CPU ms / response kB):
+    before  first render 388 ms / 471 kB, η change 21 ms / 5.0 kB, problem change 296 ms / 344 kB
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import importlib.util
+import io
+import json
+import pstats
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from app import create_app  # noqa: E402
+from layouts import callbacks  # noqa: E402
+
+BASELINE = "b399529"  # last commit with the go.Figure builders
+UPDATE_OUTPUT_HEAD = "..dl-settings.data...dl-drawn.data...dl-traj.data"
+
+
+# ----------------------------------------------------------------------------- the page's request body
+def _components(node):
+    """Every component of a layout tree (depth first)."""
+    yield node
+    kids = getattr(node, "children", None)
+    for kid in kids if isinstance(kids, list | tuple) else [kids]:
+        if hasattr(kid, "to_plotly_json"):
+            yield from _components(kid)
+
+
+def _matches(pattern: dict, cid) -> bool:
+    return isinstance(cid, dict) and set(cid) == set(pattern) and cid["type"] == pattern["type"]
+
+
+def _entry(spec: dict, layout_ids: dict, values: dict):
+    """One inputs/state/outputs entry as dash-renderer sends it (a list for ALL patterns)."""
+    raw, prop = spec["id"], spec["property"]
+    if raw.startswith("{"):
+        pattern = json.loads(raw)
+        out = []
+        for cid, comp in layout_ids:
+            if _matches(pattern, cid):
+                item = {"id": cid, "property": prop}
+                if "value" in values:
+                    item["value"] = getattr(comp, prop, None)
+                out.append(item)
+        return out
+    item = {"id": raw, "property": prop}
+    if "value" in values:
+        item["value"] = values["value"].get(raw)
+    return item
+
+
+class Page:
+    """One browser tab: the layout it shows and the stores it holds, and how it calls the main update."""
+
+    def __init__(self, app, client):
+        self.client = client
+        deps = client.get("/_dash-dependencies").get_json()
+        self.dep = next(d for d in deps if d["output"].startswith(UPDATE_OUTPUT_HEAD))
+        page = app.layout()
+        self.stores = {c.id: c.data for c in _components(page) if hasattr(c, "data") and isinstance(c.id, str)}
+        self.layout_ids = [(c.id, c) for c in _components(page) if isinstance(getattr(c, "id", None), dict)]
+
+    def body(self, changed: list[str], overrides: dict | None = None) -> dict:
+        vals = {"value": {**self.stores}}
+        inputs = [_entry(s, self.layout_ids, vals) for s in self.dep["inputs"]]
+        for group in inputs:
+            for item in group if isinstance(group, list) else []:
+                key = json.dumps(item["id"], sort_keys=True, separators=(",", ":"))
+                if overrides and key in overrides:
+                    item["value"] = overrides[key]
+        outputs = [_entry({"id": o.split("@")[0].rsplit(".", 1)[0], "property": o.split("@")[0].rsplit(".", 1)[1]},
+                          self.layout_ids, {}) for o in self.dep["output"].strip(".").split("...")]
+        return {"output": self.dep["output"], "outputs": outputs, "inputs": inputs,
+                "state": [_entry(s, self.layout_ids, vals) for s in self.dep["state"]], "changedPropIds": changed}
+
+    def post(self, body: dict) -> tuple[float, int, dict]:
+        """CPU seconds, response bytes; the stores the response wrote are kept (as the browser would)."""
+        t0 = time.process_time()
+        res = self.client.post("/_dash-update-component", json=body)
+        cpu = time.process_time() - t0
+        assert res.status_code == 200, res.data[:300]
+        reply = res.get_json()["response"]
+        for store in ("dl-settings", "dl-drawn", "dl-traj"):
+            data = reply.get(store, {}).get("data")
+            if data is not None and not (isinstance(data, dict) and "__dash_patch_update" in data):
+                self.stores[store] = data
+        return cpu, len(res.data), reply
+
+
+# ----------------------------------------------------------------------------- scenarios
+def _hp_key(opt: int, name: str) -> str:
+    return json.dumps({"name": name, "opt": opt, "type": "hp-box"}, sort_keys=True, separators=(",", ":"))
+
+
+def _glob_key(name: str) -> str:
+    return json.dumps({"name": name, "type": "g"}, sort_keys=True, separators=(",", ":"))
+
+
+def one_visit(app) -> dict:
+    """A visitor's first render, an η change, then a problem change: (cpu s, bytes) each."""
+    page = Page(app, app.server.test_client())
+    out = {}
+    out["first"] = page.post(page.body([]))[:2]
+    eta = page.body([_hp_key(0, "eta") + ".value"], {_hp_key(0, "eta"): "0.5"})
+    out["eta"] = page.post(eta)[:2]
+    prob = page.body([_glob_key("problem") + ".value"], {_glob_key("problem"): "rosenbrock"})
+    out["problem"] = page.post(prob)[:2]
+    return out
+
+
+def clear_cache() -> None:
+    for f in (getattr(callbacks.figures, "surface_grid", None), getattr(callbacks.figures, "_grid", None)):
+        if hasattr(f, "cache_clear"):
+            f.cache_clear()
+
+
+def measure(app, reps: int, cold: bool) -> dict:
+    runs = []
+    for _ in range(reps):
+        if cold:
+            clear_cache()
+        runs.append(one_visit(app))
+    return {k: (statistics.median(r[k][0] for r in runs), statistics.median(r[k][1] for r in runs))
+            for k in runs[0]}
+
+
+def baseline_module():
+    """layouts/figures.py at BASELINE as a module of the layouts package (None without git)."""
+    try:
+        src = subprocess.run(["git", "show", f"{BASELINE}:layouts/figures.py"], cwd=ROOT, check=True,
+                             capture_output=True, text=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    spec = importlib.util.spec_from_loader("layouts._figures_baseline", loader=None)
+    mod = importlib.util.module_from_spec(spec)
+    mod.__package__ = "layouts"
+    exec(compile(src, f"{BASELINE}:layouts/figures.py", "exec"), mod.__dict__)  # our own git history
+    return mod
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--reps", type=int, default=15)
+    ap.add_argument("--profile", action="store_true", help="cProfile one first render (current code)")
+    args = ap.parse_args()
+    app = create_app()
+    one_visit(app)  # warm-up: imports, first-call caches of Dash and NumPy
+    if args.profile:
+        prof = cProfile.Profile()
+        clear_cache()
+        prof.enable()
+        one_visit(app)
+        prof.disable()
+        s = io.StringIO()
+        pstats.Stats(prof, stream=s).sort_stats("cumulative").print_stats(30)
+        print(s.getvalue())
+    after_cold = measure(app, args.reps, cold=True)
+    after_warm = measure(app, args.reps, cold=False)
+    current = callbacks.figures
+    old = baseline_module()
+    before = None
+    if old is not None:
+        callbacks.figures = old
+        try:
+            one_visit(app)
+            before = measure(app, args.reps, cold=True)
+        finally:
+            callbacks.figures = current
+    names = {"first": "first render", "eta": "η change", "problem": "problem change"}
+    print(f"main update callback via /_dash-update-component, median of {args.reps} (CPU ms / response kB)")
+    print(f"{'':16}{'before':>18}{'after (cold grid)':>22}{'after (warm grid)':>22}{'CPU ratio':>11}"
+          f"{'bytes ratio':>13}")
+    for k, label in names.items():
+        b = before[k] if before else (float("nan"), float("nan"))
+        ac, aw = after_cold[k], after_warm[k]
+        print(f"{label:16}{b[0] * 1e3:9.0f} / {b[1] / 1e3:5.1f}{ac[0] * 1e3:12.0f} / {ac[1] / 1e3:6.1f}"
+              f"{aw[0] * 1e3:12.0f} / {aw[1] / 1e3:6.1f}{b[0] / ac[0]:10.1f}x{b[1] / ac[1]:12.1f}x")
+    if before is None:
+        print(f"(no git history: before = the recorded figures in this script's docstring, {BASELINE})")
+
+
+if __name__ == "__main__":
+    main()
