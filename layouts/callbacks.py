@@ -17,14 +17,21 @@ from dash import ALL, MATCH, ClientsideFunction, Input, Output, Patch, State, ct
 from dash.exceptions import PreventUpdate
 
 from optimizers import SpecError, parse_batching, parse_spec, run_spec
-from scenarios.settings import MAX_PAGE_STEPS, simulate, start_points
+from scenarios import schema
+from scenarios.budgets import LIVE_CHUNK, MAX_INSPECT_WORK, MAX_LIVE_STEPS
+from scenarios.settings import parse_settings, simulate, start_points
 from surfaces import get_problem
 
 from . import controls, figures, ids, metrics, scenario_ui, share, theme
+from .guard import guarded
 
-LIVE_CHUNK = 10
 CONTROL_INPUTS = (("hp-box", "value"), ("hp-bool", "value"), ("hp-choice", "value"), ("sched", "value"),
                   ("sched-p", "value"), ("batch", "value"), ("batch-k", "value"), ("g", "value"), ("start", "value"))
+
+
+def work(settings: dict) -> int:
+    """runs × (steps + 1): the rows one simulate(settings) computes."""
+    return len(settings["optimizers"]) * settings.get("starts", 1) * (settings["steps"] + 1)
 
 
 def _pattern(kind: str) -> dict:
@@ -162,28 +169,46 @@ def register_callbacks(app) -> None:
         [Input(ids.SETTINGS, "data"), *control_inputs],
         [State(ids.DRAWN, "data"), State(ids.LIVE, "data")],
     )
-    def update(settings, *rest):
-        drawn, live = rest[-2] or {}, rest[-1] or {}
+    @guarded()
+    def update(raw_settings, *rest):
+        msg_outs, preview_outs = ctx.outputs_list[-4], ctx.outputs_list[-3]
+        settings, notices = parse_settings(raw_settings)
+        if settings is None:  # keep the view; say what was wrong
+            return [no_update] * (3 + len(ids.FIGURES)) + [[no_update] * len(msg_outs),
+                                                            [no_update] * len(preview_outs), no_update,
+                                                            status([], notices=notices)]
         msgs: dict[str, str] = {}
         if ctx.triggered_id not in (None, ids.SETTINGS):
-            values = {controls.key_of(item["id"]): item.get("value") for group in ctx.inputs_list[1:]
-                      for item in group}
-            settings, msgs = controls.apply_controls(settings, values)
-        out = render(settings, drawn, bool(live.get("on")))
+            settings, msgs = controls.apply_controls(settings, controls.read_controls(ctx.inputs_list[1:]))
+            settings, more = parse_settings(settings)  # the budgets (e.g. steps × optimizers) still hold
+            if settings is None:
+                raise PreventUpdate
+            notices += more
+        drawn = schema.parse_drawn(rest[-2], len(settings["optimizers"]))
+        live_on = isinstance(rest[-1], dict) and rest[-1].get("on") is True
+        out = render(settings, drawn, live_on)
         figs = out["figs"] or {}
         n = len(settings["optimizers"])
-        previews = [preview(settings, settings["optimizers"][o["id"]["opt"]])
-                    if o["id"]["opt"] < n and (o["id"]["opt"] in out["changed"] or ctx.triggered_id is None)
-                    else no_update for o in ctx.outputs_list[-3]]
+        opts = [o.get("id", {}).get("opt") if isinstance(o, dict) and isinstance(o.get("id"), dict) else None
+                for o in preview_outs]
+        previews = [preview(settings, settings["optimizers"][i])
+                    if type(i) is int and 0 <= i < n and (i in out["changed"] or ctx.triggered_id is None)
+                    else no_update for i in opts]
+        keys = [o["id"].get("key") if isinstance(o, dict) and isinstance(o.get("id"), dict) else None
+                for o in msg_outs]
         drawn_rows = (drawn if out["drawn"] is no_update else out["drawn"]).get("rows", [])
         return [settings, out["drawn"], out["traj"], *[figs.get(f.split("-")[1], no_update) for f in ids.FIGURES],
-                [msgs.get(o["id"]["key"], "") for o in ctx.outputs_list[-4]], previews,
-                table(drawn_rows), status(drawn_rows)]
+                [msgs.get(k, "") if isinstance(k, str) else "" for k in keys], previews,
+                table(drawn_rows), status(drawn_rows, notices=notices)]
 
     @app.callback(Output(ids.CONTROLS, "children"), Output(ids.CONTROLS_SIG, "data"),
                   Input(ids.SETTINGS, "data"), Input(ids.REVISION, "data"), State(ids.CONTROLS_SIG, "data"))
-    def render_controls(settings, revision, sig):
-        new = controls.signature(settings, revision or 0)
+    @guarded()
+    def render_controls(raw_settings, revision, sig):
+        settings, _ = parse_settings(raw_settings)  # refused settings: `update` says why
+        if settings is None:
+            raise PreventUpdate
+        new = controls.signature(settings, schema.count(revision))
         if new == sig:
             raise PreventUpdate
         return controls.control_panel(settings), new
@@ -192,48 +217,70 @@ def register_callbacks(app) -> None:
                   Input(ids.ADD, "n_clicks"), Input({"type": "rm", "opt": ALL}, "n_clicks"),
                   Input({"type": "dup", "opt": ALL}, "n_clicks"), State(ids.ADD_CHOICE, "value"),
                   State(ids.SETTINGS, "data"), prevent_initial_call=True)
-    def edit_list(_add, _rm, _dup, choice, settings):
+    @guarded()
+    def edit_list(_add, _rm, _dup, choice, raw_settings):
+        settings, _ = parse_settings(raw_settings)
         trig = ctx.triggered_id
-        if not ctx.triggered or not ctx.triggered[0]["value"]:
+        if settings is None or not ctx.triggered or not ctx.triggered[0].get("value"):
             raise PreventUpdate
         specs = list(settings["optimizers"])
+        i = trig.get("opt") if isinstance(trig, dict) else None
         if trig == ids.ADD:
-            specs.append(choice or "gd")
-        elif trig["type"] == "rm" and len(specs) > 1:
-            specs.pop(trig["opt"])
-        elif trig["type"] == "dup":
-            specs.insert(trig["opt"] + 1, specs[trig["opt"]])
-        return {**settings, "optimizers": specs[:12]}
+            specs.append(choice if isinstance(choice, str) and choice in controls.OPTIMIZERS else "gd")
+        elif type(i) is not int or not 0 <= i < len(specs):
+            raise PreventUpdate
+        elif trig.get("type") == "rm" and len(specs) > 1:
+            specs.pop(i)
+        elif trig.get("type") == "dup":
+            specs.insert(i + 1, specs[i])
+        new, notices = parse_settings({**settings, "optimizers": specs[:controls.MAX_OPTIMIZERS]})
+        if new is None:
+            raise PreventUpdate
+        return new
 
     @app.callback(Output(ids.SETTINGS, "data", allow_duplicate=True), Output(ids.REVISION, "data"),
                   Input(ids.CONTOUR, "clickData"), State(ids.SETTINGS, "data"), State(ids.REVISION, "data"),
                   prevent_initial_call=True)
-    def click_start(click, settings, revision):
-        problem = get_problem(settings["problem"])
-        if not click or problem.dim < 2:
+    @guarded()
+    def click_start(click, raw_settings, revision):
+        settings, _ = parse_settings(raw_settings)
+        point = schema.click_point(click)
+        if settings is None or point is None or not math.isfinite(point[1]):
             raise PreventUpdate
-        point = click["points"][0]
-        dims = (settings.get("view") or {}).get("dims", [0, 1])
+        problem = get_problem(settings["problem"])
+        if problem.dim < 2:
+            raise PreventUpdate
+        dims = settings["view"]["dims"]
         start = list(settings["start"])
-        start[dims[0]], start[dims[1]] = float(f"{point['x']:.4g}"), float(f"{point['y']:.4g}")
+        start[dims[0]], start[dims[1]] = float(f"{point[0]:.4g}"), float(f"{point[1]:.4g}")
         if not problem.in_window(start):
             raise PreventUpdate
-        return {**settings, "start": start}, (revision or 0) + 1
+        return {**settings, "start": start}, schema.count(revision) + 1
 
     @app.callback(Output(ids.INSPECTOR, "children"),
                   Input(ids.INSPECT, "n_clicks"), Input(ids.LOSS, "clickData"), Input(ids.ETA, "clickData"),
                   Input(ids.PARAMS, "clickData"), State(ids.STEP, "data"), State(ids.SETTINGS, "data"),
                   prevent_initial_call=True)
-    def inspect(_n, c1, c2, c3, step, settings):
-        click = {ids.LOSS: c1, ids.ETA: c2, ids.PARAMS: c3}.get(ctx.triggered_id)
-        k = int(click["points"][0]["x"]) if click else (settings["steps"] if step is None else int(step))
-        return inspector(simulate(settings), min(max(k, 0), settings["steps"]))
+    @guarded(ids.INSPECTOR)
+    def inspect(_n, c1, c2, c3, step, raw_settings):
+        settings, notices = parse_settings(raw_settings)
+        if settings is None:
+            return html.Div(notices, className="dl-notice")
+        if work(settings) > MAX_INSPECT_WORK:
+            return html.Div(f"The inspector recomputes every run: {work(settings):,} run-steps is over "
+                            f"MAX_INSPECT_WORK = {MAX_INSPECT_WORK:,}. Use fewer starts or steps.",
+                            className="dl-notice")
+        trig = ctx.triggered_id if isinstance(ctx.triggered_id, str) else None
+        click = schema.click_point({ids.LOSS: c1, ids.ETA: c2, ids.PARAMS: c3}.get(trig))
+        k = schema.step_index(click[0] if click else step, settings["steps"])
+        return inspector(simulate(settings), settings["steps"] if k is None else k)
 
     @app.callback(Output(ids.NOOP_OUT, "children"), Input(ids.NOOP, "n_clicks"), prevent_initial_call=True)
+    @guarded()
     def noop(n):
-        return str(n)
+        return str(schema.count(n))
 
-    register_live(app)
+    register_live(app, schema.live_serializer(app.server.config.get("SECRET_KEY")))
     app.clientside_callback(ClientsideFunction("descent", "draw"), [Output(f, "figure", allow_duplicate=True)
                                                                      for f in ids.FIGURES],
                             Input(ids.TRAJ, "data"), [State(f, "figure") for f in ids.FIGURES],
@@ -308,12 +355,18 @@ def live_start(settings: dict) -> tuple[dict, dict]:
     trajs = simulate({**settings, "steps": 0})
     pl = figures.payload(trajs, settings["problem"], tuple((settings.get("view") or {}).get("dims", [0, 1])))
     pl["live"] = True
-    live = {"on": True, "ckpt": [t.checkpoint() for t in trajs],
-            "specs": list(settings["optimizers"]), "done": [False] * len(pl["runs"]), "step": 0}
+    live = {"on": True, "ckpt": [t.checkpoint() for t in trajs], "specs": list(settings["optimizers"]),
+            "done": [False] * len(pl["runs"]), "step": 0, "problem": settings["problem"],
+            "starts": settings.get("starts", 1)}
     return pl, live
 
 
-def register_live(app) -> None:
+LIVE_OFF = ({"on": False}, True, "● Live", {"display": "none"})  # LIVE, tick disabled, toggle text, exit button
+
+
+def register_live(app, serializer) -> None:
+    """Live mode's two callbacks. The LIVE store holds the engine's checkpoints signed with `serializer`
+    (scenarios.schema.live_store): a tick resumes only from what this server wrote."""
     @app.callback(Output(ids.LIVE, "data", allow_duplicate=True), Output(ids.LIVE_TICK, "disabled"),
                   Output(ids.TRAJ, "data", allow_duplicate=True), Output(ids.DRAWN, "data", allow_duplicate=True),
                   Output(ids.LIVE_TOGGLE, "children"), Output(ids.LIVE_EXIT, "style"),
@@ -322,15 +375,20 @@ def register_live(app) -> None:
                   Input(ids.LIVE_TOGGLE, "n_clicks"), Input(ids.LIVE_EXIT, "n_clicks"),
                   State(ids.LIVE, "data"), State(ids.LIVE_TICK, "disabled"), State(ids.SETTINGS, "data"),
                   prevent_initial_call=True)
-    def live_control(_t, _x, live, paused, settings):
+    @guarded(ids.LIVE_LABEL)
+    def live_control(_t, _x, live, paused, raw_settings):
         """Start / pause / continue / exit. Only start and exit write LIVE (the tick owns it while running),
         so a chunk in flight when Pause is pressed is never lost or applied twice."""
         shown = {"display": "inline-block"}
+        settings, notices = parse_settings(raw_settings)
+        if settings is None:
+            return (*LIVE_OFF[:2], no_update, no_update, *LIVE_OFF[2:], " ".join(notices), no_update)
         if ctx.triggered_id == ids.LIVE_EXIT:
             return {"on": False}, True, no_update, {}, "● Live", {"display": "none"}, "", settings
-        if not (live or {}).get("on"):
+        if not (isinstance(live, dict) and live.get("on") is True):
             pl, live = live_start(settings)
-            return live, False, pl, no_update, "❚❚ Pause", shown, "Live: running", no_update
+            return (schema.live_store(live, serializer), False, pl, no_update, "❚❚ Pause", shown, "Live: running",
+                    no_update)
         running = bool(paused)
         return (no_update, not running, no_update, no_update, "❚❚ Pause" if running else "▶ Continue", shown,
                 "Live: running" if running else "Live: paused — change η (or any setting of an optimizer), "
@@ -338,11 +396,29 @@ def register_live(app) -> None:
 
     @app.callback(Output(ids.TRAJ, "data", allow_duplicate=True), Output(ids.LIVE, "data", allow_duplicate=True),
                   Output(ids.LIVE_TICK, "disabled", allow_duplicate=True),
+                  Output(ids.LIVE_TOGGLE, "children", allow_duplicate=True),
+                  Output(ids.LIVE_EXIT, "style", allow_duplicate=True),
+                  Output(ids.LIVE_LABEL, "children", allow_duplicate=True),
                   Input(ids.LIVE_TICK, "n_intervals"), State(ids.LIVE, "data"), State(ids.SETTINGS, "data"),
                   prevent_initial_call=True)
-    def live_tick(_n, live, settings):
-        if not live or not live.get("on"):
+    @guarded(ids.LIVE_LABEL)
+    def live_tick(_n, raw_live, raw_settings):
+        """One chunk from the signed checkpoint. Anything that does not verify or no longer fits the
+        settings stops Live with a message (the drawn runs stay), before any engine call."""
+        settings, notices = parse_settings(raw_settings)
+        if settings is None:
+            return (no_update, *LIVE_OFF, "Live stopped: " + " ".join(notices))
+        live, why = schema.parse_live(raw_live, serializer, get_problem(settings["problem"]).dim)
+        if live is None and not why:
             raise PreventUpdate
+        if live is not None and (live["problem"], live["starts"]) != (settings["problem"], settings["starts"]):
+            live, why = None, "Live stopped: the problem or the number of starts changed — start Live again"
+        if live is None:
+            return (no_update, *LIVE_OFF, why)
+        if live["step"] >= MAX_LIVE_STEPS:
+            return (no_update, no_update, True, no_update, no_update,
+                    f"Live: finished at MAX_LIVE_STEPS = {MAX_LIVE_STEPS:,} steps")
         patch, live = live_chunk(settings, live)
-        finished = live["step"] >= MAX_PAGE_STEPS or all(live["done"])
-        return patch, live, True if finished else no_update
+        finished = live["step"] >= MAX_LIVE_STEPS or all(live["done"])
+        return (patch, schema.live_store(live, serializer), True if finished else no_update, no_update, no_update,
+                no_update)

@@ -4,7 +4,9 @@ between control values and the settings dict.
 Rendering: `control_panel(settings)` builds every control from the settings (values shown are the
 settings' values). Reading back: `apply_controls(settings, values)` turns the controls' current values
 (keyed by their pattern-matching ids) into new settings plus one message per control whose value was
-refused ("η='abc' is not a number"); a refused value keeps the previous setting.
+refused ("η='abc' is not a number"); a refused value keeps the previous setting. What the browser sends
+for the controls is untrusted: `read_controls` keeps only ids of the shapes this module renders and
+values of plain JSON types, and every value is then checked against the control's declaration.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ import math
 
 from dash import dcc, html
 
-from optimizers import OPTIMIZERS, SCHEDULES, Hyper, SpecError, parse_batching, parse_schedule, parse_spec
-from scenarios.settings import MAX_OPTIMIZERS, MAX_PAGE_STEPS, check_start
+from optimizers import CONVENTIONS, OPTIMIZERS, SCHEDULES, Hyper, SpecError, parse_batching, parse_schedule, parse_spec
+from scenarios import schema
+from scenarios.budgets import MAX_OPTIMIZERS, MAX_PAGE_STEPS
+from scenarios.settings import check_start
 from surfaces import PROBLEM_IDS, get_problem
 
 from . import ids
@@ -203,6 +207,50 @@ def signature(settings: dict, revision: int) -> list:
 
 
 # ----------------------------------------------------------------------------- reading back
+CONTROL_KEYS = {"hp-box": ("opt", "name"), "hp-bool": ("opt", "name"), "hp-choice": ("opt", "name"),
+                "sched-p": ("opt", "name"), "sched": ("opt",), "batch": ("opt",), "batch-k": ("opt",),
+                "g": ("name",), "start": ("i",)}
+MAX_CONTROL_TEXT = 200  # a typed value longer than this is refused, not echoed
+
+
+def _control_id(component_id) -> tuple | None:
+    """(type, opt or index, name) for an id this module renders; None for anything else."""
+    if not isinstance(component_id, dict) or component_id.get("type") not in CONTROL_KEYS:
+        return None
+    keys = CONTROL_KEYS[component_id["type"]]
+    if set(component_id) != {"type", *keys}:
+        return None
+    index = component_id.get("opt", component_id.get("i"))
+    name = component_id.get("name")
+    if index is not None and (type(index) is not int or not 0 <= index < max(MAX_OPTIMIZERS, 16)):
+        return None
+    if name is not None and (not isinstance(name, str) or len(name) > 40):
+        return None
+    return key_of(component_id)
+
+
+def _control_value(value):
+    """A control's value as sent: text, a number, a bool, None or a short list of those (a checklist)."""
+    if isinstance(value, str):
+        return value if len(value) <= MAX_CONTROL_TEXT else value[:MAX_CONTROL_TEXT] + "…"
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, list) and len(value) <= 10 and all(isinstance(v, str) and len(v) <= 40 for v in value):
+        return value
+    return f"<{type(value).__name__}>"  # refused by every control's check, with a short message
+
+
+def read_controls(groups) -> dict:
+    """Control values keyed (type, opt-or-index, name) from Dash's inputs_list (a list per pattern)."""
+    out = {}
+    for group in groups if isinstance(groups, list) else []:
+        for item in group if isinstance(group, list) else []:
+            key = _control_id(item.get("id")) if isinstance(item, dict) else None
+            if key is not None:
+                out[key] = _control_value(item.get("value"))
+    return out
+
+
 def _coerce(h: Hyper, raw, owner: str):
     """Value typed or slid into a control -> checked value (SpecError with the user-facing message)."""
     if h.kind == "bool":
@@ -235,6 +283,9 @@ def _opt_spec(i: int, text: str, settings: dict, v: dict, msgs: dict) -> str:
         if h.name in hp or value != h.default_for(settings["convention"]) or h.name == "eta":
             hp[h.name] = value
     schedule = v.get(("sched", i, None), parts["schedule"])
+    if not isinstance(schedule, str) or schedule not in SCHEDULES:
+        msgs[f"opt{i}.schedule"] = f"schedule {schema.short(schedule)} is not one of {', '.join(SCHEDULES)}"
+        schedule = parts["schedule"]
     sparams = (parts["sched_params"] if schedule == parts["schedule"]
                else {p.name: p.default for p in SCHEDULES[schedule].params})
     for p in SCHEDULES[schedule].params:
@@ -247,7 +298,9 @@ def _opt_spec(i: int, text: str, settings: dict, v: dict, msgs: dict) -> str:
             msgs[f"opt{i}.s.{p.name}"] = str(err)
     batch = parts["batch"]
     mode = v.get(("batch", i, None))
-    if mode is not None:
+    if mode is not None and mode not in BATCH_MODES:
+        msgs[f"opt{i}.batch"] = f"batch {schema.short(mode)} is not one of {', '.join(BATCH_MODES)}"
+    elif mode is not None:
         batch = mode
         if mode == "minibatch":
             batch = f"minibatch:{str(v.get(('batch-k', i, None), '2')).strip()}"
@@ -262,6 +315,9 @@ def _opt_spec(i: int, text: str, settings: dict, v: dict, msgs: dict) -> str:
 def _globals(settings: dict, v: dict, msgs: dict) -> dict:
     out = dict(settings)
     problem = v.get(("g", None, "problem"), settings["problem"])
+    if not isinstance(problem, str) or problem not in PROBLEM_IDS:
+        msgs["problem"] = f"problem {schema.short(problem)} is not one of the listed problems"
+        problem = settings["problem"]
     if problem != settings["problem"]:
         fresh = get_problem(problem)
         view = dict(settings.get("view") or {}, dims=[0, 1])
@@ -269,41 +325,45 @@ def _globals(settings: dict, v: dict, msgs: dict) -> dict:
     steps = v.get(("g", None, "steps"))
     if steps is not None:
         try:
-            n = float(str(steps).strip())
-            if not n.is_integer() or not 0 <= n <= MAX_PAGE_STEPS:
-                raise ValueError
-            out["steps"] = int(n)
-        except ValueError:
-            msgs["steps"] = f"steps = {steps!r}: enter a whole number from 0 to {MAX_PAGE_STEPS}"
+            out["steps"] = schema.whole(steps, "steps", 0, MAX_PAGE_STEPS)
+        except SpecError:
+            msgs["steps"] = f"steps = {schema.short(steps)}: enter a whole number from 0 to {MAX_PAGE_STEPS}"
     starts = [v[key] for key in sorted(k for k in v if k[0] == "start")]
     if starts:
         try:
             out["start"] = check_start(["" if s is None else str(s).strip() for s in starts], problem)
         except SpecError as err:
             msgs["start"] = str(err)
-    for name in ("convention",):
-        if ("g", None, name) in v:
-            out[name] = v[("g", None, name)]
+    if ("g", None, "convention") in v:
+        convention = v[("g", None, "convention")]
+        if isinstance(convention, str) and convention in CONVENTIONS:
+            out["convention"] = convention
+        else:
+            msgs["convention"] = f"convention {schema.short(convention)}: use lecture or pytorch"
     if ("g", None, "shuffle") in v:
         out["shuffle"] = bool(v[("g", None, "shuffle")])
     seed = v.get(("g", None, "seed"))
     if seed is not None:
         try:
-            value = int(str(seed).strip())
-            if not 0 <= value < 2**32:
-                raise ValueError
-            out["seed"] = value
-        except ValueError:
-            msgs["seed"] = f"seed = {seed!r}: enter a whole number ≥ 0"
+            out["seed"] = schema.whole(seed, "seed", 0, 2**32 - 1)
+        except SpecError:
+            msgs["seed"] = f"seed = {schema.short(seed)}: enter a whole number from 0 to 2^32 − 1"
     view = dict(settings.get("view") or {})
     if ("g", None, "mode") in v:
-        view["mode"] = v[("g", None, "mode")]
-    if ("g", None, "dim0") in v:
-        d0, d1 = int(v[("g", None, "dim0")]), int(v[("g", None, "dim1")])
-        if d0 == d1:
+        mode = v[("g", None, "mode")]
+        if isinstance(mode, str) and mode in dict(MODES):
+            view["mode"] = mode
+        else:
+            msgs["mode"] = f"view {schema.short(mode)} is not one of {', '.join(dict(MODES))}"
+    if ("g", None, "dim0") in v or ("g", None, "dim1") in v:
+        dims = [v.get(("g", None, "dim0")), v.get(("g", None, "dim1"))]
+        dim = get_problem(problem).dim
+        if not all(type(d) is int and 0 <= d < dim for d in dims):
+            msgs["dims"] = f"dims {schema.short(dims)}: choose two of the problem's {dim} parameters"
+        elif dims[0] == dims[1]:
             msgs["dims"] = "choose two different parameters"
         else:
-            view["dims"] = [d0, d1]
+            view["dims"] = dims
     out["view"] = view
     return out
 

@@ -3,7 +3,8 @@ equations and "what to notice", presentation mode, and the two interactive scena
 race (guess the parameters, guess the 3-D surface from its contours).
 
 Loading a scenario = replacing the SETTINGS store and bumping REVISION, exactly like a link or a
-settings file: the control panel and the figures follow by themselves.
+settings file: the control panel and the figures follow by themselves. The browser only ever names a
+scenario (looked up among the presets) or types two numbers (the guess), both parsed before use.
 """
 
 from __future__ import annotations
@@ -13,12 +14,15 @@ import plotly.graph_objects as go
 from dash import Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
+from scenarios import schema
 from scenarios.presets import GROUPS, SCENARIO_BY_ID, SCENARIOS
 from surfaces import get_problem
 
 from . import ids, theme
+from .guard import guarded
 
 # the course's guess table: (w, b, loss as the slides print it)
+GUESS_LIMIT = 50.0  # |w|, |b| of a guess (the table and the figure stay readable)
 GUESS_TABLE = ((0.50, 0.00, "0.0730"), (-0.10, 0.00, "0.1481"), (0.94, -0.94, "0.0214"), (1.42, -1.73, "0.0028"),
                (1.65, -2.08, "0.0003"), (1.78, -2.27, "0.0000"))
 
@@ -133,6 +137,11 @@ def quiz_panel(quiz: dict, revealed: bool) -> list:
 
 
 # ----------------------------------------------------------------------------- callbacks
+def scenario_named(name):
+    """The preset called `name`, or None for anything else the browser may send."""
+    return SCENARIO_BY_ID.get(name) if isinstance(name, str) else None
+
+
 def register_scenario_callbacks(app) -> None:
     order = [s.id for s in SCENARIOS]
 
@@ -142,20 +151,22 @@ def register_scenario_callbacks(app) -> None:
                   Output(ids.GUESS_PANEL, "style"), Output(ids.QUIZ_PANEL, "style"),
                   Output(ids.QUIZ_PANEL, "children"),
                   Input(ids.SCENARIO, "value"), State(ids.REVISION, "data"), prevent_initial_call=True)
+    @guarded()
     def load(name, revision):
         if not name:
             return no_update, no_update, [], {"display": "none"}, {"display": "none"}, {"display": "none"}, []
-        scenario = SCENARIO_BY_ID.get(name)
+        scenario = scenario_named(name)
         if scenario is None:
             raise PreventUpdate
         settings = scenario.full_settings()
         mode = settings["view"].get("mode")
         quiz = scenario.view.get("quiz")
-        return (settings, (revision or 0) + 1, explanation(scenario), {}, {} if mode == "guess" else
+        return (settings, schema.count(revision) + 1, explanation(scenario), {}, {} if mode == "guess" else
                 {"display": "none"}, {} if quiz else {"display": "none"}, quiz_panel(quiz, False) if quiz else [])
 
     @app.callback(Output(ids.SCENARIO, "value"), Input(ids.SCENARIO_PREV, "n_clicks"),
                   Input(ids.SCENARIO_NEXT, "n_clicks"), State(ids.SCENARIO, "value"), prevent_initial_call=True)
+    @guarded()
     def step_through(_prev, _next, current):
         from dash import ctx
 
@@ -165,17 +176,19 @@ def register_scenario_callbacks(app) -> None:
 
     @app.callback(Output(ids.GUESS_FIT, "figure"), Output(ids.GUESS_LOSS, "children"),
                   Output(ids.GUESS_TABLE, "children"), Input(ids.GUESS_W, "value"), Input(ids.GUESS_B, "value"))
+    @guarded(ids.GUESS_LOSS)
     def guess(w, b):
-        if w is None or b is None or not np.isfinite([w, b]).all():
+        if not (schema.is_number(w) and schema.is_number(b)):
             return no_update, "type two numbers", no_update
-        w, b = float(np.clip(w, -50, 50)), float(np.clip(b, -50, 50))
+        w, b = float(np.clip(w, -GUESS_LIMIT, GUESS_LIMIT)), float(np.clip(b, -GUESS_LIMIT, GUESS_LIMIT))
         fig, loss = guess_figure(w, b)
         return fig, f"L({w:g}, {b:g}) = {loss:.4f}", guess_table((w, b))
 
     @app.callback(Output(ids.QUIZ_PANEL, "children", allow_duplicate=True), Input(ids.QUIZ_REVEAL, "n_clicks"),
                   State(ids.SCENARIO, "value"), prevent_initial_call=True)
+    @guarded()
     def reveal(n, name):
-        scenario = SCENARIO_BY_ID.get(name)
+        scenario = scenario_named(name)
         if not n or scenario is None or "quiz" not in scenario.view:
             raise PreventUpdate
         return quiz_panel(scenario.view["quiz"], True)

@@ -22,10 +22,12 @@ import logging
 from string import Template
 from urllib.parse import parse_qsl, urlencode
 
-from dash import Input, Output, State, dcc, html, no_update
+from dash import Input, Output, State, dcc, html, no_update, set_props
 from dash.exceptions import PreventUpdate
 
 from optimizers import SpecError, parse_spec
+from scenarios import schema
+from scenarios.budgets import MAX_JSON_DEPTH, MAX_UPLOAD_BYTES
 from scenarios.settings import (
     DEFAULT_SETTINGS,
     MAX_OPTIMIZERS,
@@ -33,11 +35,13 @@ from scenarios.settings import (
     defaults,
     from_query,
     load_settings,
+    parse_settings,
     to_query,
 )
 
 from . import ids
 from .export import FORMATS, MIME, ExportOptions, export_bytes, filename
+from .guard import guarded
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +52,7 @@ SCALES = (1, 2, 3, 4)
 THEMES = (("white", "white"), ("contrast", "high contrast (dark)"))
 PLOT_FORMATS = ("png", "svg")  # formats with a plot choice
 THEME_FORMATS = ("png", "svg", "html", "gif")
-UPLOAD_CAP = 16 * MAX_SETTINGS_BYTES  # larger files are refused by the browser; up to here, a clear message
+UPLOAD_CAP = MAX_UPLOAD_BYTES  # larger files are refused by the browser (assets/upload_limit.js says so)
 SHOW, HIDE = {}, {"display": "none"}
 _W, _H = ExportOptions().width, ExportOptions().height
 
@@ -80,7 +84,7 @@ def keep_good_optimizers(search: str) -> tuple[str, list[str]]:
 def read_link(search: str | None) -> tuple[dict, list[str]]:
     """Settings described by a URL query; anything missing or bad → its default plus a notice. Never raises."""
     try:
-        query, dropped = keep_good_optimizers(search or "")
+        query, dropped = keep_good_optimizers(search if isinstance(search, str) else "")
         settings, notices = from_query(query)  # the view's dims / mode are checked there too
     except Exception as err:  # a link is user input: whatever it holds, the page opens
         log.warning("unreadable link %r: %s", search, err)
@@ -120,22 +124,32 @@ def settings_file(settings: dict) -> dict:
                           type="application/json")
 
 
+def too_big(kilobytes: float) -> str:
+    """The message for a file over the limit (assets/upload_limit.js writes the same for files the
+    browser refuses outright, over MAX_UPLOAD_BYTES)."""
+    return (f"the file is {kilobytes:,.0f} kB; settings files are at most {MAX_SETTINGS_BYTES // 1000} kB "
+            f"(MAX_SETTINGS_BYTES)")
+
+
 def read_upload(contents: str | None, name: str | None) -> dict:
     """Validated settings from an uploaded file (a settings file, or a JSON export holding one).
     Raises SpecError with one message naming the problem; the size is checked before anything is parsed."""
-    if not contents or "," not in contents:
+    return load_upload(contents, name)[0]
+
+
+def load_upload(contents: str | None, name: str | None) -> tuple[dict, list[str]]:
+    """read_upload plus the notices of any budget clamp (an over-budget file loads, smaller, and says so)."""
+    if not isinstance(contents, str) or "," not in contents:
         raise SpecError("the file is empty")
     head, payload = contents.split(",", 1)
     if len(payload) * 3 // 4 > MAX_SETTINGS_BYTES + 3:
-        raise SpecError(f"the file is about {len(payload) * 3 // 4000} kB; settings files are at most "
-                        f"{MAX_SETTINGS_BYTES // 1000} kB")
+        raise SpecError(too_big(len(payload) * 3 / 4000))
     try:
         raw = base64.b64decode(payload, validate=True) if head.endswith(";base64") else payload.encode()
     except (binascii.Error, ValueError):
         raise SpecError("the file could not be read") from None
     if len(raw) > MAX_SETTINGS_BYTES:
-        raise SpecError(f"the file is {len(raw) / 1000:.0f} kB; settings files are at most "
-                        f"{MAX_SETTINGS_BYTES // 1000} kB")
+        raise SpecError(too_big(len(raw) / 1000))
     if not raw.strip():
         raise SpecError("the file is empty")
     try:
@@ -146,19 +160,22 @@ def read_upload(contents: str | None, name: str | None) -> dict:
         data = json.loads(text)
     except json.JSONDecodeError as err:
         raise SpecError(f"not valid JSON: {err.msg} (line {err.lineno}, column {err.colno})") from None
+    except RecursionError:
+        raise SpecError(f"nested deeper than MAX_JSON_DEPTH = {MAX_JSON_DEPTH}") from None
     if isinstance(data, dict) and "descent_lab_export" in data and isinstance(data.get("settings"), dict):
         data = data["settings"]  # a JSON export carries the settings that reproduce it
-    settings, _ = load_settings(data, strict=True)
-    return settings
+    return load_settings(data, strict=True)
 
 
 def upload_result(contents: str | None, name: str | None) -> tuple[dict | None, str, str]:
     """(settings or None, message, message class) for one upload."""
-    label = name or "the file"
+    label = name if isinstance(name, str) and 0 < len(name) <= 255 else "the file"
     try:
-        settings = read_upload(contents, name)
+        settings, notices = load_upload(contents, name)
     except SpecError as err:
         return None, f"Could not load {label}: {err}. The current view is kept.", "dl-share-msg dl-share-bad"
+    if notices:
+        return settings, f"Loaded {label}, within the page's budgets: {'; '.join(notices)}.", "dl-share-msg dl-share-ok"
     return settings, f"Loaded {label}.", "dl-share-msg dl-share-ok"
 
 
@@ -322,24 +339,36 @@ def register_share_callbacks(app) -> None:
                   Output(ids.LINK_NOTICE, "style"), Output(ids.LINK_OPENED, "data"),
                   Input(ids.LINK_QUERY, "data"), State(ids.SETTINGS, "data"), State(ids.REVISION, "data"),
                   State(ids.LINK_OPENED, "data"), prevent_initial_call=True)
-    def open_address(query, settings, revision, opened):
-        new, notices = open_link(query, settings)
-        if new is None and not notices and opened:
+    @guarded(ids.LINK_NOTICE_BODY)
+    def open_address(query, raw_settings, revision, opened):
+        settings, _ = parse_settings(raw_settings)
+        if settings is None:  # the current settings are unusable: whatever the link says replaces them
+            new, notices = read_link(query)
+        else:
+            new, notices = open_link(query, settings)
+        if new is None and not notices and opened is True:
             raise PreventUpdate  # our own write coming back: keep any notice on show
-        return (no_update if new is None else new, no_update if new is None else (revision or 0) + 1,
+        return (no_update if new is None else new, no_update if new is None else schema.count(revision) + 1,
                 notice_children(notices), SHOW if notices else HIDE, True)
 
     @app.callback(Output(ids.URL, "search"), Input(ids.SETTINGS, "data"), State(ids.LINK_QUERY, "data"),
                   State(ids.LINK_OPENED, "data"), prevent_initial_call=True)
-    def write_address(settings, query, opened):
-        new = link_for(query, settings) if opened else None
+    @guarded()
+    def write_address(raw_settings, query, opened):
+        settings, _ = parse_settings(raw_settings)
+        new = link_for(query, settings) if opened is True and settings is not None else None
         if new is None:
             raise PreventUpdate
         return new
 
     @app.callback(Output(ids.SETTINGS_DOWNLOAD, "data"), Input(ids.SAVE_SETTINGS, "n_clicks"),
                   State(ids.SETTINGS, "data"), prevent_initial_call=True)
-    def save(_n, settings):
+    @guarded(ids.FILE_MSG)
+    def save(_n, raw_settings):
+        settings, problems = parse_settings(raw_settings)
+        if settings is None:
+            set_props(ids.FILE_MSG, {"children": " ".join(problems), "className": "dl-share-msg dl-share-bad"})
+            return no_update
         return settings_file(settings)
 
     @app.callback(Output(ids.SETTINGS, "data", allow_duplicate=True),
@@ -348,13 +377,14 @@ def register_share_callbacks(app) -> None:
                   Output(ids.LOAD_SETTINGS, "contents"),
                   Input(ids.LOAD_SETTINGS, "contents"), State(ids.LOAD_SETTINGS, "filename"),
                   State(ids.REVISION, "data"), prevent_initial_call=True)
+    @guarded(ids.FILE_MSG)
     def load(contents, name, revision):
         if contents is None:
             raise PreventUpdate
         settings, message, cls = upload_result(contents, name)
         if settings is None:
             return no_update, no_update, message, cls, None
-        return settings, (revision or 0) + 1, message, cls, None  # contents cleared: the same file loads again
+        return settings, schema.count(revision) + 1, message, cls, None  # cleared: the same file loads again
 
     @app.callback(Output(ids.EXPORT_DOWNLOAD, "data"), Output(ids.EXPORT_MSG, "children"),
                   Output(ids.EXPORT_MSG, "className"),

@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 import os
 import re
-from dataclasses import dataclass
 from functools import cache
 
 from itsdangerous import BadData, URLSafeSerializer
@@ -160,43 +159,35 @@ def live_serializer(secret: bytes | str | None = None) -> URLSafeSerializer:
     return URLSafeSerializer(secret or _process_secret(), salt="descent-lab.live")
 
 
-@dataclass(frozen=True)
-class LiveState:
-    """A running Live session: per optimizer its engine checkpoint and the spec of its last chunk, per run
-    whether it is done (diverged), the step reached and what the runs were started for."""
-
-    step: int
-    ckpt: list[dict]
-    specs: list[str]
-    done: list[bool]
-    problem: str
-    starts: int
-
-    def store(self, serializer: URLSafeSerializer) -> dict:
-        """The LIVE store: `on` in the clear (the page reads nothing else), the rest signed."""
-        body = {"step": self.step, "ckpt": self.ckpt, "specs": self.specs, "done": self.done,
-                "problem": self.problem, "starts": self.starts}
-        return {"on": True, "token": serializer.dumps(body)}
+LIVE_FIELDS = ("step", "ckpt", "specs", "done", "problem", "starts")
 
 
-def parse_live(raw, serializer: URLSafeSerializer, dim: int) -> tuple[LiveState | None, str]:
-    """The Live state from the LIVE store, or (None, why). Only what this server signed is accepted; even
-    then the step and the checkpoints' shapes are checked (a secret can leak, a bug can slip in)."""
+def live_store(live: dict, serializer: URLSafeSerializer) -> dict:
+    """The LIVE store for a running Live session: `on` in the clear, the rest — per optimizer its engine
+    checkpoint and the spec of its last chunk, per run whether it is done, the step reached, and the
+    problem and starts it was begun with — signed, so the browser can keep it but not change it."""
+    return {"on": True, "token": serializer.dumps({k: live[k] for k in LIVE_FIELDS})}
+
+
+def parse_live(raw, serializer: URLSafeSerializer, dim: int) -> tuple[dict | None, str]:
+    """The Live state in the LIVE store, or (None, why; why is "" when Live is simply off). Only what this
+    server signed is accepted; even then the step and the checkpoints' shapes are checked (a secret can
+    leak, a bug can slip in), before any engine call."""
     if not isinstance(raw, dict) or raw.get("on") is not True:
         return None, ""
     token = raw.get("token")
     if not isinstance(token, str) or len(token) > 4_000_000:
-        return None, "Live stopped: its checkpoint is missing"
+        return None, "Live stopped: its checkpoint is missing — start Live again"
     try:
         body = serializer.loads(token)
     except BadData:
         return None, "Live stopped: its checkpoint was altered or comes from another server — start Live again"
-    except Exception:  # a signed but unreadable payload: treat as forged
+    except Exception:  # signed, yet unreadable: treat it as forged
         return None, "Live stopped: its checkpoint could not be read — start Live again"
     problem = _live_problem(body, dim)
     if problem:
-        return None, f"Live stopped: {problem}"
-    return LiveState(body["step"], body["ckpt"], body["specs"], body["done"], body["problem"], body["starts"]), ""
+        return None, f"Live stopped: {problem} — start Live again"
+    return {"on": True, **{k: body[k] for k in LIVE_FIELDS}}, ""
 
 
 def _live_problem(body, dim: int) -> str:
@@ -226,5 +217,5 @@ def _live_problem(body, dim: int) -> str:
     return ""
 
 
-__all__ = ["LiveState", "click_point", "count", "is_number", "json_problem", "live_serializer", "number",
-           "parse_drawn", "parse_live", "short", "step_index", "text", "whole"]
+__all__ = ["LIVE_FIELDS", "click_point", "count", "is_number", "json_problem", "live_serializer", "number",
+           "live_store", "parse_drawn", "parse_live", "short", "step_index", "text", "whole"]

@@ -275,6 +275,16 @@ def load_settings(data: dict | str, strict: bool = True, step_cap: int = MAX_PAG
     return out, notices
 
 
+def parse_settings(raw) -> tuple[dict | None, list[str]]:
+    """The settings as the browser sent them (the page's SETTINGS store) → (settings, notices of any budget
+    clamp), or (None, [what was wrong]). Strict: the store is written by the server, so anything off in it
+    is refused whole, and the caller keeps the user's view. Never raises."""
+    try:
+        return load_settings(raw, strict=True)
+    except SpecError as err:
+        return None, [f"These settings were refused: {err}. The view is kept."]
+
+
 def _bad_view(value):
     raise SpecError(f"view={short(value)} is not an object")
 
@@ -348,4 +358,4 @@ def simulate(settings: dict, **kwargs) -> list[Trajectory]:
 
 __all__ = ["DEFAULT_SETTINGS", "MAX_OPTIMIZERS", "MAX_PAGE_STARTS", "MAX_PAGE_STEPS", "MAX_SETTINGS_BYTES",
            "MAX_STEPS", "PROBLEM_IDS", "check_start", "defaults", "from_query", "load_settings", "over_budget",
-           "simulate", "start_points", "to_query"]
+           "parse_settings", "simulate", "start_points", "to_query"]
