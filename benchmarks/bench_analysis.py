@@ -1,0 +1,124 @@
+"""Analysis benchmark (issue 12). Run: python benchmarks/bench_analysis.py [--full] [--quick]
+
+Ratios measured in this run, on this machine:
+1. A 60 × 60 η × γ momentum sweep of 500 steps on sigmoid-2pt (one batched engine call, summary
+   only) against the same configurations run one at a time in-process (the engine with scalar
+   hyperparameters, R = 1). By default an evenly spread sample of the 3,600 single runs is timed and
+   scaled (each single run costs the same); --full runs all 3,600. Target: ≥ 20× faster.
+2. A 100 × 100 basin map × 300 steps (10,000 starts in one call) on himmelblau against ONE run of
+   300 steps. Target: ≤ 5× its time. At R = 1 the engine's per-step Python overhead dominates, so
+   this compares a whole map with the cheapest thing the engine can do.
+3. Time from starting a 100 × 100 map to its first progress report (analysis.maps reports every
+   PROGRESS_EVERY seconds). Target: ≤ 0.5 s. The page adds one background-callback round trip on top
+   (its manager polls every `interval` ms): see the page section of the report.
+Every batched result is checked against its single runs, so speed is not bought with a wrong answer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from analysis import basin, parse_axis, sweep
+from analysis.grid import cell_values
+from optimizers import run
+from surfaces import get_problem
+
+
+def best_of(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def bench_sweep(full: bool, repeat: int) -> float:
+    problem = get_problem("sigmoid-2pt")
+    axes = [parse_axis("eta=0.01:30:60:log"), parse_axis("gamma=0:0.99:60")]
+    steps = 500
+    result = None
+
+    def batched():
+        nonlocal result
+        result = sweep(problem, "momentum", axes, steps)
+
+    t_batched = best_of(batched, repeat)
+    cells = cell_values(axes)
+    sample = np.arange(len(cells)) if full else np.linspace(0, len(cells) - 1, 360).round().astype(int)
+    start = np.array([problem.start])
+    t0 = time.perf_counter()
+    for i in sample:
+        eta, gamma = cells[i]
+        traj = run(problem, "momentum", start, steps, {"eta": float(eta), "gamma": float(gamma)},
+                   record_internals=False)
+        final = traj.final_loss()[0]
+        assert final == result.final_loss[i] or abs(final - result.final_loss[i]) <= 1e-12 * abs(final), i
+    t_single = (time.perf_counter() - t0) * len(cells) / len(sample)
+    ratio = t_single / t_batched
+    how = "all" if full else f"{len(sample)} timed, scaled to"
+    print(f"1. 60×60 η×γ momentum sweep, 500 steps: batched {t_batched:.3f} s; one at a time "
+          f"({how} 3,600) {t_single:.1f} s → {ratio:.0f}× faster (target ≥ 20×)")
+    return ratio
+
+
+def bench_basin(repeat: int) -> float:
+    problem = get_problem("himmelblau")
+    result = None
+
+    def whole_map():
+        nonlocal result
+        result = basin(problem, "gd:eta=0.01", 100, 300)
+
+    t_map = best_of(whole_map, repeat)
+    start = np.array([problem.start])
+    t_one = best_of(lambda: run(problem, "gd", start, 300, {"eta": 0.01}, record_internals=False), repeat * 3)
+    t_summary = best_of(lambda: basin(problem, "gd:eta=0.01", 2, 300), repeat * 3)  # R = 4 through the same path
+    for r in (0, 4321, 9999):  # spot checks against single runs
+        start_r = np.array([[result.columns["start_x"][r], result.columns["start_y"][r]]])
+        traj = run(problem, "gd", start_r, 300, {"eta": 0.01})
+        assert abs(traj.final_loss()[0] - result.final_loss[r]) <= 1e-12 * max(abs(traj.final_loss()[0]), 1e-300)
+    ratio = t_map / t_one
+    print(f"2. 100×100 basin map × 300 steps: {t_map:.3f} s vs one run of 300 steps {t_one * 1e3:.1f} ms "
+          f"→ {ratio:.1f}× (target ≤ 5×); a 2×2 map through the same summary path takes {t_summary * 1e3:.1f} ms")
+    return ratio
+
+
+def bench_first_progress() -> float:
+    problem = get_problem("sigmoid-2pt")
+    axes = [parse_axis("eta=0.01:30:100:log"), parse_axis("gamma=0:0.99:100")]
+    first: list[float] = []
+    t0 = time.perf_counter()
+
+    def progress(done, total):
+        if not first:
+            first.append(time.perf_counter() - t0)
+
+    sweep(problem, "momentum", axes, 3000, progress=progress)
+    total = time.perf_counter() - t0
+    print(f"3. 100×100 map × 3,000 steps: first progress report after {first[0]:.2f} s (target ≤ 0.5 s); "
+          f"the whole map {total:.1f} s")
+    return first[0]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--full", action="store_true", help="time all 3,600 single runs, not a sample")
+    parser.add_argument("--quick", action="store_true", help="one repetition instead of the best of three")
+    args = parser.parse_args(argv)
+    repeat = 1 if args.quick else 3
+    bench_sweep(args.full, repeat)
+    bench_basin(repeat)
+    bench_first_progress()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
