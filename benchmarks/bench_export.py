@@ -1,11 +1,15 @@
 """Export benchmark (issue 6). Run: python benchmarks/bench_export.py
 
 Times PNG, SVG, standalone HTML and a 60-frame GIF of a 4-optimizer view, and counts the Chromium
-(kaleido) sessions each export opens — the GIF must open one, not one per frame.
+(kaleido) renders each export asks for — the GIF must ask for one, not one per frame.
+
+Then the first and second PNG of a process, before (a new kaleido/Chromium per export, as until issue 10)
+and after (the process's one Chromium, kept alive: layouts/chromium.py), and their ratio.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import time
 from pathlib import Path
@@ -36,7 +40,42 @@ def main() -> None:
         t = time.perf_counter()
         data = export.export_bytes(settings, fmt, options)
         seconds = time.perf_counter() - t
-        print(f"  {fmt:>4}: {seconds:6.2f} s  {len(data) / 1e6:7.2f} MB  Chromium sessions: {sessions['n']}")
+        print(f"  {fmt:>4}: {seconds:6.2f} s  {len(data) / 1e6:7.2f} MB  Chromium renders: {sessions['n']}")
+    export.render = real_render
+    first_and_second_png(settings)
+
+
+def _timed(fn) -> float:
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
+
+
+def first_and_second_png(settings: dict) -> None:
+    """PNG 1 and PNG 2 of one process: a browser per export (before) vs one kept alive (after)."""
+    import kaleido
+
+    from layouts.chromium import BROWSER, KaleidoSession
+    from layouts.publication import static_figure
+    from surfaces import get_problem
+
+    problem = get_problem(settings["problem"])
+    fig = static_figure("contour", problem, export.simulate(settings, record_internals=False), dims=(0, 1),
+                        width=900, height=760)
+    opts = {"format": "png", "width": 900, "height": 760, "scale": 2}
+
+    async def one_browser_per_export() -> bytes:
+        async with kaleido.Kaleido(n=1, timeout=120, mathjax=False, path=BROWSER) as k:
+            return await k.calc_fig(fig, opts=opts)
+
+    before = [_timed(lambda: asyncio.run(one_browser_per_export())) for _ in range(2)]
+    session = KaleidoSession()
+    after = [_timed(lambda: session.render([fig], "png", 2)) for _ in range(2)]
+    session.close()
+    print("PNG (900×760 @2×) of one process: first, second")
+    print(f"  before, a Chromium per export: {before[0]:5.2f} s, {before[1]:5.2f} s")
+    print(f"  after, one kept-alive Chromium: {after[0]:5.2f} s, {after[1]:5.2f} s"
+          f"  (second PNG {before[1] / after[1]:.1f}× faster)")
 
 
 if __name__ == "__main__":

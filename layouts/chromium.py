@@ -60,6 +60,7 @@ class KaleidoSession:
                     raise RenderError(f"Chromium ({BROWSER}) could not render the image: {again}") from again
 
     def alive(self) -> bool:
+        self._after_fork()
         k = self._kaleido
         return k is not None and getattr(k, "subprocess", None) is not None and k.subprocess.poll() is None
 

@@ -83,6 +83,42 @@ def stopped(pid: int) -> bool:
         return True
 
 
+# ----------------------------------------------------------------------------- one Chromium per worker
+def _tiny_figure() -> dict:
+    return {"data": [{"type": "scatter", "x": [0, 1], "y": [1, 0]}], "layout": {"width": 200, "height": 150}}
+
+
+def _render_in_fork(queue) -> None:
+    from layouts import chromium
+
+    png = chromium.render_images([_tiny_figure()], "png")[0]
+    queue.put((png[:8], chromium.session_browser_pid()))
+
+
+def test_a_forked_export_job_renders_with_its_workers_chromium_and_a_dead_one_is_restarted():
+    """What a DiskCache job does: it is a fork of the web worker, and asks the worker's render service,
+    so it starts no browser of its own; and when that browser dies, the next image starts a new one."""
+    from multiprocess import Process, Queue
+
+    from layouts import chromium
+
+    chromium.start_render_service()
+    assert chromium.render_images([_tiny_figure()], "png")[0][:8] == b"\x89PNG\r\n\x1a\n"
+    browser = chromium.session_browser_pid()
+    assert browser is not None
+    queue = Queue()
+    job = Process(target=_render_in_fork, args=(queue,))
+    job.start()
+    head, own_browser = queue.get(timeout=120)
+    job.join(30)
+    assert head == b"\x89PNG\r\n\x1a\n" and own_browser is None
+    assert chromium.session_browser_pid() == browser  # the same browser served the job
+    psutil.Process(browser).kill()
+    psutil.Process(browser).wait(10)
+    assert chromium.render_images([_tiny_figure()], "png")[0][:8] == b"\x89PNG\r\n\x1a\n"
+    assert chromium.session_browser_pid() not in (None, browser)
+
+
 # ----------------------------------------------------------------------------- (a) DiskCache
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
