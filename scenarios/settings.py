@@ -23,6 +23,7 @@ from urllib.parse import parse_qs, urlencode
 
 import numpy as np
 
+from analysis.request import check_analysis
 from optimizers import CONVENTIONS, MAX_STEPS, SpecError, Trajectory, parse_batching, parse_spec, run_spec
 from surfaces import PROBLEM_IDS, UnknownProblem, get_problem
 
@@ -144,6 +145,11 @@ def _view_extra(key: str, value) -> bool:
     return value is None or isinstance(value, bool) or (isinstance(value, (int, float)) and np.isfinite(value))
 
 
+def _check_analysis(raw, problem_id: str) -> dict:
+    """The analysis lab's view (sweep, map or basin): checked and budgeted by analysis/request.py."""
+    return check_analysis(raw, get_problem(problem_id)).as_dict()
+
+
 def _check_quiz(quiz) -> dict:
     ok = (isinstance(quiz, dict) and set(quiz) == {"answer", "choices"} and isinstance(quiz["choices"], list)
           and 2 <= len(quiz["choices"]) <= 6 and quiz["answer"] in quiz["choices"]
@@ -174,9 +180,9 @@ def check_view(view: dict, problem_id: str) -> tuple[dict, list[str]]:
     extras = 0
     for key in [k for k in out if k not in ("dims", "mode")]:
         value = out[key]
-        if key == "quiz":
+        if key in ("quiz", "analysis"):
             try:
-                out[key] = _check_quiz(value)
+                out[key] = _check_quiz(value) if key == "quiz" else _check_analysis(value, problem_id)
             except SpecError as err:
                 problems.append(f"view: {err}")
                 del out[key]
