@@ -1,17 +1,25 @@
 """The command line of app.py (DESIGN.md §5): serve, list, run (and export, see layouts/export.py).
 
 Every user error — unknown name, bad or out-of-range value, wrong number of start coordinates, an
-unwritable path — ends with exit status 2 and one line naming the bad part. Output files are written
-to a temporary file beside the target and renamed at the end, so nothing is ever half-written.
+unwritable path, a full disk, a settings file that is not a small JSON text file — ends with exit
+status 2 and one line naming the bad part, never a traceback. A regular output file is written to a
+temporary file beside the target and renamed at the end, so nothing is ever half-written; other
+targets (stdout, devices, FIFOs) are written directly and never replaced (DESIGN.md §6). Ctrl-C or
+SIGTERM during a command removes the temporary file and exits 130 / 143 with one line.
 """
 
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import os
+import signal
+import stat
 import sys
 import tempfile
+import threading
+import warnings
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,6 +41,7 @@ from optimizers import (
     run_spec,
 )
 from optimizers.hyper import parse_number
+from scenarios import budgets
 from surfaces import PROBLEM_IDS, UnknownProblem, get_problem
 
 MAX_STARTS = 10_000
@@ -93,8 +102,29 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _serve_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8050)
-    p.add_argument("--debug", action="store_true")
+    p.add_argument("--port", type=_port, default=8050, help="TCP port, 1..65535")
+    p.add_argument("--debug", action="store_true", help="Dash dev tools and reloader (loopback hosts only)")
+
+
+def _port(text: str) -> int:
+    try:
+        return _int(text, "--port", 1, 65535)
+    except SpecError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _check_debug_host(host: str, debug: bool) -> None:
+    """--debug serves the Werkzeug debugger, whose console runs any Python the visitor types: refuse it
+    unless only this machine can reach the server."""
+    if not debug or host.strip().lower() == "localhost":
+        return
+    try:
+        loopback = ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise UsageError(f"--debug is refused with --host {host}: the Werkzeug debugger lets anyone who can reach "
+                         f"the server run code on it; use --host 127.0.0.1 (or localhost, ::1) with --debug")
 
 
 def _int(text: str, what: str, lo: int, hi: int) -> int:
@@ -118,7 +148,7 @@ def _starts(args, problem) -> np.ndarray:
         if len(coords) != problem.dim:
             raise SpecError(f"--start={text}: {problem.id} needs {problem.dim} coordinates "
                             f"({', '.join(problem.param_names)}), got {len(coords)}")
-        points.append([parse_number(c, f"--start coordinate {c!r}") for c in coords])
+        points.append([parse_number(c, "--start coordinate") for c in coords])
     return np.array(points, dtype=float)
 
 
@@ -169,31 +199,104 @@ def summary_frame(trajectories: list[Trajectory]) -> pd.DataFrame:
     return frame
 
 
+def _show(text: str) -> str:
+    """A path or value quoted for a one-line message; a 300-character name is cut in the middle."""
+    return repr(text if len(text) <= 80 else f"{text[:50]}…{text[-20:]}")
+
+
+def _reason(err: OSError) -> str:
+    """'No space left on device' -> 'no space left on device' (it ends a sentence of ours)."""
+    text = err.strerror or str(err)
+    return text[:1].lower() + text[1:]
+
+
+def check_output(target: str) -> os.stat_result | None:
+    """Refuse an output path that cannot be written, before any slow work: a directory, a missing folder,
+    a name too long. Returns the stat of what a write would reach (None if it does not exist yet)."""
+    if target == "-":
+        return None
+    try:
+        info = os.stat(target)  # follows symlinks: the file, device or FIFO a write would reach
+    except FileNotFoundError:
+        info = None
+    except OSError as err:
+        raise SpecError(f"cannot write {_show(target)}: {_reason(err)}") from None
+    if info is not None and stat.S_ISDIR(info.st_mode):
+        raise SpecError(f"output {_show(target)} is a directory")
+    folder = Path(os.path.realpath(target)).parent
+    if info is None and not folder.is_dir():
+        raise SpecError(f"cannot write {_show(target)}: folder {_show(str(Path(target).parent))} does not exist")
+    return info
+
+
+@contextmanager
+def _write_errors(target: str):
+    """OSError while writing (full disk, I/O error) -> SpecError; a broken pipe is left to main."""
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as err:
+        name = "to stdout" if target == "-" else _show(target)
+        raise SpecError(f"cannot write {name}: {_reason(err)}") from None
+
+
 @contextmanager
 def atomic_output(target: str, mode: str = "w"):
-    """Yield a file to write; it replaces `target` only if the block finishes ('-' is stdout)."""
+    """Yield a file to write to `target` ('-' is stdout); write errors become SpecError.
+
+    A regular file, or an absent one, is replaced only if the block finishes: the data goes to a
+    temporary file beside it, renamed over it at the end (a symlink to a regular file stays a symlink;
+    the file it points to is replaced). Anything else — stdout, a device, a FIFO, a symlink to one — is
+    opened and written directly and never replaced: renaming over /dev/null would turn the device into
+    a plain file for every later `> /dev/null` on the machine.
+    """
+    info = check_output(target)
     if target == "-":
-        yield sys.stdout if "b" not in mode else sys.stdout.buffer
+        stream = sys.stdout.buffer if "b" in mode else sys.stdout
+        try:
+            with _write_errors(target):
+                yield stream
+                stream.flush()
+        except SpecError:
+            _detach_stdout()  # the unwritten rest would fail again when Python flushes at exit
+            raise
         return
-    path = Path(target)
-    if path.is_dir():
-        raise SpecError(f"output {target!r} is a directory")
-    if not path.parent.exists():
-        raise SpecError(f"cannot write {target!r}: folder {str(path.parent)!r} does not exist")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    except OSError as err:
-        raise SpecError(f"cannot write {target!r}: {err.strerror}") from None
-    try:
-        with os.fdopen(fd, mode) as handle:
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        with _write_errors(target), open(target, mode) as handle:
             yield handle
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual permissions
-        os.replace(tmp, path)
+        return
+    real = Path(os.path.realpath(target))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", dir=real.parent)
+    except OSError as err:
+        raise SpecError(f"cannot write {_show(target)}: {_reason(err)}") from None
+    try:
+        with _write_errors(target):
+            with os.fdopen(fd, mode) as handle:
+                yield handle
+            os.chmod(tmp, stat.S_IMODE(info.st_mode) if info else 0o666 & ~_umask())  # mkstemp makes 0600
+            os.replace(tmp, real)
     finally:
-        if os.path.exists(tmp):
+        if os.path.lexists(tmp):
             os.unlink(tmp)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _detach_stdout() -> None:
+    """Point file descriptor 1 at /dev/null so the interpreter's final flush of stdout cannot fail."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a real file (tests capture stdout)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
 
 
 def _print_summary(frame: pd.DataFrame) -> None:
@@ -223,11 +326,7 @@ def export_command(args) -> None:
             scenario = get_scenario(args.preset)
             settings, title = scenario.full_settings(), title or scenario.title
     else:
-        try:
-            text = Path(args.settings).read_text()
-        except OSError as err:
-            raise SpecError(f"cannot read settings file {args.settings!r}: {err.strerror}") from None
-        settings, _ = load_settings(text, strict=True, step_cap=MAX_STEPS)
+        settings, _ = load_settings(read_settings_file(args.settings), strict=True, step_cap=MAX_STEPS)
     if args.plot not in ("contour", "surface", "loss"):
         raise SpecError(f"unknown plot {args.plot!r} (use contour, surface or loss)")
     if args.theme not in ("white", "contrast"):
@@ -239,9 +338,125 @@ def export_command(args) -> None:
 
     options = ExportOptions(plot=args.plot, width=_int(args.width, "--width", 200, 4000),
                             height=_int(args.height, "--height", 200, 4000), scale=scale, theme=args.theme,
-                            frames=_int(args.frames, "--frames", 2, 300), title=title)
-    with atomic_output(args.output, "wb") as handle:  # checks the path before the slow render
-        handle.write(export_bytes(settings, fmt, options))
+                            frames=_int(args.frames, "--frames", 2, budgets.MAX_EXPORT_FRAMES), title=title)
+    check_export_size(fmt, options)
+    check_output(args.output)  # before the slow render
+    data = export_bytes(settings, fmt, options)
+    check_rendered(fmt, data)
+    with atomic_output(args.output, "wb") as handle:
+        handle.write(data)
+
+
+def check_export_size(fmt: str, options) -> None:
+    """Refuse, before rendering, an image or GIF over its pixel budget (scenarios/budgets.py)."""
+    w, h = options.width, options.height
+    if fmt == "png" and w * h * options.scale**2 > budgets.MAX_EXPORT_PIXELS:
+        pixels = w * h * options.scale**2
+        raise SpecError(budgets.over(f"a {w}×{h} PNG at --scale {options.scale:g} ({pixels / 1e6:,.0f} M pixels)",
+                                     "MAX_EXPORT_PIXELS") + " pixels; lower --width, --height or --scale")
+    if fmt == "gif" and w * h * options.frames > budgets.MAX_EXPORT_PIXEL_FRAMES:  # GIF frames are drawn at scale 1
+        cost = w * h * options.frames
+        raise SpecError(budgets.over(f"a {w}×{h} GIF of {options.frames} frames ({cost / 1e6:,.0f} M pixel-frames)",
+                                     "MAX_EXPORT_PIXEL_FRAMES") + "; lower --width, --height or --frames")
+
+
+SIGNATURES = {"png": b"\x89PNG\r\n\x1a\n", "gif": b"GIF8"}
+
+
+def check_rendered(fmt: str, data: bytes) -> None:
+    """A renderer that fails quietly (Chromium out of memory) returns a few bytes: never write those."""
+    signature = SIGNATURES.get(fmt, b"")
+    if len(data) <= len(signature) or not data.startswith(signature):
+        raise SpecError(f"the {fmt.upper()} renderer returned {len(data)} bytes, not an image; nothing was written")
+
+
+# ----------------------------------------------------------------------------- settings files
+def read_settings_file(name: str) -> dict:
+    """The JSON object in a settings file, read without trusting the file (DESIGN.md §6).
+
+    Only a regular file is read (a FIFO or /dev/zero is refused at once: the open does not wait for a
+    writer, and the type is checked on the opened descriptor); its size is capped before reading
+    (MAX_SETTINGS_BYTES), its text must be UTF-8, its nesting is capped before parsing (MAX_JSON_DEPTH:
+    deep nesting would exhaust the parser's recursion), and it must be strict JSON: no NaN or Infinity,
+    no key given twice. Each refusal is one SpecError naming the file and the problem.
+    """
+    where = f"settings file {_show(name)}"
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    except OSError as err:
+        raise SpecError(f"cannot read {where}: {_reason(err)}") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise SpecError(f"{where} is not a regular file (it is {_file_kind(info.st_mode)})")
+    with os.fdopen(fd, "rb") as handle:
+        if info.st_size > budgets.MAX_SETTINGS_BYTES:
+            raise SpecError(budgets.over(f"{where} ({info.st_size:,} bytes)", "MAX_SETTINGS_BYTES") + " bytes")
+        try:
+            raw = handle.read(budgets.MAX_SETTINGS_BYTES + 1)
+        except OSError as err:
+            raise SpecError(f"cannot read {where}: {_reason(err)}") from None
+    if len(raw) > budgets.MAX_SETTINGS_BYTES:  # it grew while we looked
+        raise SpecError(budgets.over(where, "MAX_SETTINGS_BYTES") + " bytes")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise SpecError(f"{where} is not UTF-8 text (byte 0x{raw[err.start]:02x} at offset {err.start}); "
+                        f"save it as UTF-8 JSON") from None
+    if "\x00" in text:
+        raise SpecError(f"{where} is a binary file, not JSON text")
+    depth = json_depth(text)
+    if depth > budgets.MAX_JSON_DEPTH:
+        raise SpecError(budgets.over(f"the nesting of {where} ({depth} levels)", "MAX_JSON_DEPTH"))
+    try:
+        return json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+    except SpecError as err:
+        raise SpecError(f"{where}: {err}") from None
+    except json.JSONDecodeError as err:
+        raise SpecError(f"{where} is not valid JSON: {err.msg} at line {err.lineno}, column {err.colno}") from None
+    except ValueError as err:  # "Exceeds the limit (4300 digits) for integer string conversion: …"
+        raise SpecError(f"{where} is not valid JSON: {str(err).split(':')[0]}") from None
+
+
+def json_depth(text: str) -> int:
+    """How deeply [ and { nest in JSON text, brackets inside strings not counted (no recursion)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
+    out: dict = {}
+    for key, value in pairs:
+        if key in out:
+            raise SpecError(f"key {_show(key)} is given twice")
+        out[key] = value
+    return out
+
+
+def _no_constant(name: str):
+    raise SpecError(f"{name} is not a JSON number (JSON has no NaN or Infinity)")
+
+
+def _file_kind(mode: int) -> str:
+    kinds = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+             (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+    return next((text for test, text in kinds if test(mode)), "not a regular file")
 
 
 # ----------------------------------------------------------------------------- list
@@ -275,13 +490,90 @@ def _print_catalogue(cat: dict) -> None:
 
 
 # ----------------------------------------------------------------------------- main
+EXIT_GRACE = 5.0  # seconds the cleanup after SIGINT/SIGTERM may take before the process exits anyway
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGINT or SIGTERM, raised in the main thread so that `finally` blocks (temporary files) run."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _interrupts_raise() -> Callable[[], None]:
+    """Make SIGINT and SIGTERM raise Interrupted (SIGTERM would otherwise kill the process with its temp
+    file left behind); a second signal, or a cleanup longer than EXIT_GRACE, ends the process at once.
+    Signals the caller ignores (nohup, a background job) stay ignored. Returns a function restoring the
+    previous handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    saved = {s: h for s, h in saved.items() if h is not signal.SIG_IGN}
+
+    def handler(signum: int, frame) -> None:
+        for s in saved:
+            signal.signal(s, signal.SIG_DFL)
+        watchdog = threading.Timer(EXIT_GRACE, _exit_now, (signum,))
+        watchdog.daemon = True
+        watchdog.start()
+        raise Interrupted(signum)
+
+    for s in saved:
+        signal.signal(s, handler)
+
+    def restore() -> None:
+        for s, h in saved.items():
+            signal.signal(s, h)
+
+    return restore
+
+
+def _exit_now(signum: int) -> None:
+    print(f"error: interrupted by {signal.Signals(signum).name}", file=sys.stderr, flush=True)
+    os._exit(128 + signum)
+
+
 def main(argv: Sequence[str] | None = None, *, serve: Callable | None = None) -> int:
+    """Run one command line and return its exit status. Besides the commands' own errors (status 2):
+    SIGINT / SIGTERM → one line, status 130 / 143, temporary files removed; a full stdout → status 2;
+    a closed pipe (`app.py list --json | head`) → quiet, status 141 like a process killed by SIGPIPE."""
+    restore = _interrupts_raise()
+    try:
+        status = _command(argv, serve=serve)
+        with _write_errors("-"):
+            sys.stdout.flush()  # here, not at exit, so a full or closed stdout is reported like other errors
+        return status
+    except Interrupted as err:
+        # What the interrupt cut short may complain on the way out — a coroutine that never ran, the
+        # browser's profile folder removed at exit while Chromium still writes to it — keep to one line.
+        warnings.filterwarnings("ignore", "coroutine .* was never awaited", RuntimeWarning)
+        sys.excepthook = lambda *exc_info: None
+        print(f"error: interrupted by {signal.Signals(err.signum).name}; nothing was written", file=sys.stderr)
+        return 128 + err.signum
+    except SpecError as err:
+        _detach_stdout()
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        _detach_stdout()
+        return 128 + signal.SIGPIPE
+    except OSError as err:  # printing to a full stdout, or a system error no command expected
+        _detach_stdout()
+        print(f"error: {_reason(err)}" + (f": {_show(str(err.filename))}" if err.filename else ""), file=sys.stderr)
+        return 2
+    finally:
+        restore()
+
+
+def _command(argv: Sequence[str] | None, *, serve: Callable | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
         if args.command in (None, "serve"):
             if serve is None:
                 raise UsageError("app.py: serving needs the Dash app (run app.py, not cli.py)")
+            _check_debug_host(args.host, args.debug)
             serve(host=args.host, port=args.port, debug=args.debug)
             return 0
         if args.command == "list":
