@@ -4,7 +4,7 @@ once into a checked, budgeted request (DESIGN.md §6: the cost is known before a
     {"kind": "sweep", "optimizers": ["gd", "momentum:gamma=0.9"], "vary": ["eta=0.01:100:41:log"],
      "steps": 300, "metric": "steps", "target": null}
     {"kind": "map", "optimizers": ["momentum"], "vary": ["eta=0.001:1:40:log", "gamma=0:0.99:34"], ...}
-    {"kind": "basin", "optimizers": ["gd:eta=0.01"], "grid": 40, "steps": 500, "window": null, ...}
+    {"kind": "basin", "optimizers": ["gd:eta=0.01", "momentum:eta=0.01"], "grid": 40, "steps": 500, "window": null, ...}
 
 `check_analysis` raises SpecError naming the bad part; `run_analysis` runs it (one engine call per
 optimizer) and returns one MapResult per optimizer.
@@ -24,6 +24,7 @@ from .maps import MapResult, Progress, basin, check_window, sweep
 KINDS = ("sweep", "map", "basin")
 METRICS = ("steps", "loss")
 MAX_SWEEP_OPTIMIZERS = 4  # curves on one η sweep plot
+MAX_BASIN_OPTIMIZERS = 2  # basin maps side by side (GD vs momentum)
 MAX_SWEEP_POINTS = 200  # values on a 1-D sweep
 MAX_MAP_SIDE = 100  # a hyperparameter map: up to 100 × 100 cells
 MAX_BASIN_SIDE = 200  # a basin map: up to 200 × 200 starts
@@ -77,7 +78,7 @@ def check_analysis(raw, problem) -> Request:
     if kind not in KINDS:
         raise SpecError(f"analysis: kind={str(kind)[:40]!r} is not one of {', '.join(KINDS)}")
     texts = raw.get("optimizers")
-    most = MAX_SWEEP_OPTIMIZERS if kind == "sweep" else 1
+    most = {"sweep": MAX_SWEEP_OPTIMIZERS, "map": 1, "basin": MAX_BASIN_OPTIMIZERS}[kind]
     if not (isinstance(texts, list) and 1 <= len(texts) <= most and all(isinstance(t, str) for t in texts)):
         raise SpecError(f"analysis: optimizers must be a list of 1 to {most} spec strings")
     if any(len(t) > MAX_SPEC_CHARS for t in texts):

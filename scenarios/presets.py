@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from .settings import defaults, load_settings
 
-GROUPS = ("Basics", "Momentum", "Stochastic", "Learning rates", "Adaptive methods", "Choosing")
+GROUPS = ("Basics", "Momentum", "Stochastic", "Learning rates", "Adaptive methods", "Choosing", "Analysis")
 
 
 @dataclass(frozen=True)
@@ -327,6 +327,56 @@ SCENARIOS: tuple[Scenario, ...] = (
         "The 40 starts end in all four of Himmelblau's minima (all with loss 0) — where you end "
         "depends only on where you start.",
         "forum thread 002: techniques that search for a global minimum"),
+    # ------------------------------------------------------------------ analysis (many runs at once)
+    Scenario(
+        "eta-sweep", "Choosing η by a sweep", "Analysis",
+        {"problem": "sigmoid-2pt", "optimizers": ["gd:eta=1", "gd:eta=10"], "steps": 300},
+        "Instead of trying a handful of learning rates, run 41 of them at once — η from 0.01 to 100 on a "
+        "log scale, 300 steps each, one batched engine call — and plot how many steps each needs to reach "
+        "a loss of 1e-4. Click a point to run that η in the main view." + GD_EQ,
+        "Below η ≈ 0.8 gradient descent is still crawling along the plateau after 300 steps; from η = 1 "
+        "(the course's choice, 276 steps) the count drops steadily to 15 steps near η = 12; above η ≈ 25 "
+        "the steps overshoot the narrow valley and most runs never settle.",
+        "slides 001: tips for the initial learning rate",
+        view={"analysis": {"kind": "sweep", "optimizers": ["gd"], "vary": ["eta=0.01:100:41:log"], "steps": 300}}),
+    Scenario(
+        "momentum-map", "Momentum's η × γ map: the fast corner and the diverging corner", "Analysis",
+        {"problem": "ravine", "optimizers": ["gd:eta=0.17", "momentum:eta=0.2,gamma=0.78"], "steps": 300},
+        "Every cell is one momentum run on the ravine ½(0.1x² + 10y²): η across, γ up, coloured by the "
+        "steps to reach 1e-4. On a quadratic with curvature λ, momentum is stable exactly when "
+        r"$$0 < \eta\lambda < 2(1 + \gamma)$$"
+        "so the steep direction (λ = 10) draws the border of the diverged region.",
+        "Right of the line η = 0.2(1 + γ) every run diverges (dark red): more momentum tolerates a larger η. "
+        "Just left of that line, at γ ≈ 0.8, is the fast corner — under 30 steps, where the best plain "
+        "gradient descent (the γ = 0 row) needs about 270.",
+        "slides 001: momentum; tips for momentum",
+        view={"analysis": {"kind": "map", "optimizers": ["momentum"],
+                           "vary": ["eta=0.001:1:40:log", "gamma=0:0.99:34"], "steps": 300}}),
+    Scenario(
+        "which-minimum", "Which minimum? Basins of attraction, GD vs momentum", "Analysis",
+        {"problem": "himmelblau", "optimizers": ["gd:eta=0.01", "momentum:eta=0.01,gamma=0.9"], "steps": 500},
+        "Start a run from every point of a 40 × 40 grid and colour the start by the minimum it ends in: "
+        "the basins of attraction. Himmelblau's four minima are equally deep, so the question of the "
+        "forum thread — which minimum do I get? — is answered by where you start, and by the optimizer.",
+        "Gradient descent's four basins are solid regions around their minima (neighbouring starts "
+        "disagree across about 3% of the grid's edges). Momentum overshoots: its basins are frayed and "
+        "interleaved, and from a third of the starts it ends in a different minimum than GD.",
+        "forum thread 002: techniques that search for a global minimum",
+        view={"analysis": {"kind": "basin", "optimizers": ["gd:eta=0.01", "momentum:eta=0.01,gamma=0.9"],
+                           "grid": 40, "steps": 500}}),
+    Scenario(
+        "adam-betas", "Adam's β₁ × β₂ map", "Analysis",
+        {"problem": "sigmoid-2pt", "optimizers": ["adam:eta=0.1", "adam:eta=0.1,beta1=0.99,beta2=0.5"],
+         "steps": 300},
+        ADAM_EQ + "Each cell is one Adam run with η = 0.1: β₁ (the memory of the gradient) across, β₂ "
+        "(the memory of its square) up, coloured by the steps to reach a loss of 1e-4.",
+        "For β₁ up to about 0.6 the map barely changes along β₁ (45–100 steps) and a longer β₂ memory "
+        "only slows Adam down here; at β₁ = 0.99 the momentum outlasts the short second-moment memory and "
+        "no run with β₂ ≤ 0.95 reaches the target in 300 steps. The usual choice (β₁ = 0.9, β₂ close to 1) "
+        "takes about twice as long as the fastest cell on this toy.",
+        "slides 001: Adam",
+        view={"analysis": {"kind": "map", "optimizers": ["adam:eta=0.1"],
+                           "vary": ["beta1=0:0.99:12", "beta2=0.5:0.9999:12"], "steps": 300}}),
 )
 
 SCENARIO_BY_ID: dict[str, Scenario] = {s.id: s for s in SCENARIOS}

@@ -341,3 +341,65 @@ def test_a_scenario_view_reaches_its_settings():
     assert view["mode"] == "guess"
     assert SCENARIO_BY_ID["nag-vs-momentum"].full_settings()["view"]["lookahead"] is True
     assert SCENARIO_BY_ID["cyclic-schedules"].full_settings()["view"]["mode"] == "side"
+
+
+# ----------------------------------------------------------------------------- analysis (many runs at once)
+def analysis_of(scenario_id: str):
+    """The scenario's analysis view, run: one MapResult per optimizer."""
+    from analysis.request import check_analysis, run_analysis
+
+    settings = SCENARIO_BY_ID[scenario_id].full_settings()
+    problem = get_problem(settings["problem"])
+    request = check_analysis(settings["view"]["analysis"], problem)
+    return run_analysis(request, problem, start=settings["start"], convention=settings["convention"])
+
+
+def test_eta_sweep():
+    (r,) = analysis_of("eta-sweep")
+    eta, steps = r.columns["eta"], r.steps_to_target
+    assert (steps[eta < 0.8] == -1).all(), "below η ≈ 0.8 GD is still on the plateau after 300 steps"
+    band = (eta >= 1) & (eta <= 13)
+    assert (np.diff(steps[band]) < 0).all() and steps[band][0] == 276 and steps[band][-1] == 15
+    best = np.argmin(np.where(steps >= 0, steps, 10**9))
+    assert 5 <= eta[best] <= 20
+    assert (steps[eta >= 25] == -1).sum() >= 0.6 * (eta >= 25).sum(), "most large-η runs never settle"
+
+
+def test_momentum_map():
+    (r,) = analysis_of("momentum-map")
+    eta, gamma = r.columns["eta"], r.columns["gamma"]
+    ratio = eta * 10 / (2 * (1 + gamma))  # ηλ / 2(1 + γ) with λ = 10, the ravine's steep curvature
+    dead = r.diverged_at >= 0
+    assert dead[ratio > 1.05].all() and not dead[ratio < 1].any(), "the border is η = 0.2 (1 + γ)"
+    ok = r.steps_to_target >= 0
+    fast = np.argmin(np.where(ok, r.steps_to_target, 10**9))
+    gd_best = r.steps_to_target[ok & (gamma == 0)].min()
+    assert r.steps_to_target[fast] < 30 and 0.6 <= gamma[fast] <= 0.9 and ratio[fast] < 1
+    assert 250 <= gd_best <= 290
+
+
+def test_which_minimum():
+    gd, mom = analysis_of("which-minimum")
+
+    def frayed(res) -> float:  # the fraction of grid edges whose two starts end in different minima
+        m = res.grid(res.minimum)
+        return ((m[1:] != m[:-1]).sum() + (m[:, 1:] != m[:, :-1]).sum()) / (2 * m.shape[0] * (m.shape[0] - 1))
+
+    assert (gd.minimum >= 0).all() and set(gd.minimum.tolist()) == {0, 1, 2, 3}
+    assert frayed(gd) < 0.05 and frayed(mom) > 3 * frayed(gd)
+    both = (gd.minimum >= 0) & (mom.minimum >= 0)
+    assert 0.2 < (gd.minimum != mom.minimum)[both].mean() < 0.5
+
+
+def test_adam_betas():
+    (r,) = analysis_of("adam-betas")
+    b1, b2 = r.columns["beta1"], r.columns["beta2"]
+    steps = r.steps_to_target
+    calm = b1 <= 0.6
+    assert (steps[calm] > 0).all() and steps[calm].min() >= 40 and steps[calm].max() <= 100
+    for beta1 in np.unique(b1[calm]):
+        row = steps[b1 == beta1]
+        assert row[-1] > row[0] + 30, "a longer β₂ memory is slower here"
+    assert (steps[(b1 == 0.99) & (b2 <= 0.95)] == -1).all()
+    default = np.argmin(np.abs(b1 - 0.9) + np.abs(b2 - 0.9999))
+    assert steps[default] >= 1.8 * steps[steps > 0].min(), "the usual (0.9, ≈1) is about 2× the fastest cell"
