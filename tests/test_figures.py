@@ -56,6 +56,15 @@ def test_payload_for_four_optimizers_by_1000_steps_is_under_50_kb():
     assert size < 50_000
 
 
+def test_rounding_to_significant_digits_matches_pythons_formatting_at_every_magnitude():
+    rng = np.random.default_rng(7)
+    a = np.concatenate([rng.standard_normal(400) * 10.0 ** e for e in range(-40, 41, 4)] +
+                       [[0.0, -0.0, np.nan, np.inf, -np.inf, 1.5, 2.5, 0.125, 123456789.0, 5e-324, 1.7e308]])
+    expected = [float(f"{v:.5g}") if np.isfinite(v) else None for v in a.tolist()]  # Python's decimal rounding
+    assert figures.rounded(a) == expected
+    assert figures.rounded([0.123456, 1234.5678], 4) == [0.1235, 1235.0]
+
+
 # ----------------------------------------------------------------------------- plain dicts, valid Plotly
 def _every_figure() -> dict[str, dict]:
     """Every kind of page figure: overlay, side-by-side (3 and 4 panels), 1-parameter curve, no model fit,
