@@ -51,6 +51,7 @@ SIG = 5
 MOVE_TOL = 1 / 1500  # of the window span: below a pixel on any screen
 LOG_TOL = 1 / 800  # of the decades a log-scaled series spans (at least one decade)
 MAX_COLS = 3
+PREVIEW_POINTS = 600  # the η_t preview is ~250 px wide: 2 or more points a pixel
 F4_MAX = 3.0e38  # beyond float32: such a grid is sent as float64
 
 
@@ -722,10 +723,33 @@ def fit_figure(pl: dict, step: int | None = None) -> dict:
     return filled(fig, pl, step)
 
 
+def sparkline_rows(values, most: int = PREVIEW_POINTS) -> np.ndarray:
+    """Indices worth drawing of a series over the steps in a small plot: all of them up to `most`; else the
+    corners of a piecewise-linear series (the ends and every step where the slope changes: exact for step,
+    triangular and warm-up schedules), and if those are still more than `most`, the first, lowest and highest
+    of each of most/3 equal runs of steps (a line thinner than a pixel per run looks the same)."""
+    v = np.nan_to_num(np.asarray(values, dtype=float))
+    n = v.size
+    if n <= most:
+        return np.arange(n)
+    scale = float(np.max(np.abs(v))) or 1.0
+    corners = np.flatnonzero(np.abs(np.diff(v, 2)) > 1e-9 * scale) + 1
+    keep = np.unique(np.concatenate([[0, n - 1], corners]))
+    if keep.size <= most:
+        return keep
+    runs = np.array_split(np.arange(n), most // 3)
+    picks = [[r[0], r[np.argmin(v[r])], r[np.argmax(v[r])]] for r in runs]
+    return np.unique(np.concatenate([[n - 1], np.ravel(picks)]))
+
+
 def preview_figure(values, title: str = "η over the steps") -> dict:
-    """The small η_t preview beside a schedule picker."""
-    trace = {"type": "scatter", "y": rounded(values, 4), "mode": "lines", "line": {"color": "#0072B2", "width": 2},
-             "hovertemplate": "step %{x}: η=%{y:.3g}<extra></extra>"}
+    """The small η_t preview beside a schedule picker (at most PREVIEW_POINTS points of the line)."""
+    values = np.asarray(values, dtype=float)
+    rows = sparkline_rows(values)
+    trace = {"type": "scatter", "y": rounded(values[rows], 4), "mode": "lines",
+             "line": {"color": "#0072B2", "width": 2}, "hovertemplate": "step %{x}: η=%{y:.3g}<extra></extra>"}
+    if rows.size < values.size:
+        trace["x"] = rows.tolist()
     return figure([trace], height=110, margin={"l": 50, "r": 5, "t": 22, "b": 25},
                   title={"text": title, "font": {"size": 14}, "x": 0.02, "y": 0.97},
                   font={"size": 14}, xaxis={"showgrid": False}, yaxis={"nticks": 3})

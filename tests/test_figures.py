@@ -303,3 +303,17 @@ def test_lookahead_points_are_added_to_the_contour_map():
     fig = EVERY["lookahead-contour"]
     look = [t for t in fig["data"] if "look-ahead" in t.get("name", "")]
     assert len(look) == 1 and figures.untyped(look[0]["x"]).size == 300
+
+
+def test_schedule_preview_keeps_every_corner_of_a_step_schedule_and_few_points_of_a_smooth_one():
+    t = np.arange(5000)
+    steps = 0.5 ** (t // 500)  # step:drop=0.5,every=500 by hand
+    fig = figures.preview_figure(steps)
+    line = fig["data"][0]
+    assert len(line["x"]) <= 30 and np.allclose(np.interp(t, line["x"], line["y"]), steps, rtol=1e-3)
+    smooth = np.exp(-0.01 * t)  # exponential:k=0.01
+    line = figures.preview_figure(smooth)["data"][0]
+    assert len(line["x"]) <= figures.PREVIEW_POINTS and line["x"][0] == 0 and line["x"][-1] == 4999
+    assert np.max(np.abs(np.interp(t, line["x"], line["y"]) - smooth)) < 0.01  # under a pixel of 110
+    short = figures.preview_figure(np.linspace(1, 0.1, 50))["data"][0]
+    assert "x" not in short and len(short["y"]) == 50  # few steps: every one, x = 0, 1, ...
