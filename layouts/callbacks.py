@@ -146,6 +146,8 @@ def render(settings: dict, drawn: dict, live_on: bool) -> dict:
         figs = figures.all_figures(grid, pl, mode)  # plain dicts: no go.Figure validation on the server
         if view.get("lookahead") and mode != "side":
             figs["contour"]["data"] += lookahead_traces(trajs, dims)
+            if drawn.get("key", [])[:-1] == key[:-1]:  # only the look-ahead part (last) changed: the other
+                figs = {"contour": figs["contour"]}     # figures stay and follow TRAJ (draw); no surface resent
         return {"drawn": new_drawn, "traj": pl, "figs": figs, "changed": changed}
     spans = np.array([hi - lo for lo, hi in problem.window], dtype=float)
     patch, R = Patch(), settings.get("starts", 1)

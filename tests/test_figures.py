@@ -317,3 +317,15 @@ def test_schedule_preview_keeps_every_corner_of_a_step_schedule_and_few_points_o
     assert np.max(np.abs(np.interp(t, line["x"], line["y"]) - smooth)) < 0.01  # under a pixel of 110
     short = figures.preview_figure(np.linspace(1, 0.1, 50))["data"][0]
     assert "x" not in short and len(short["y"]) == 50  # few steps: every one, x = 0, 1, ...
+
+
+def test_with_lookahead_points_an_eta_change_resends_only_the_contour_map():
+    s = {**defaults(), "optimizers": ["nag:eta=1", "gd:eta=1"],
+         "view": {"mode": "overlay", "dims": [0, 1], "lookahead": True}}
+    first = callbacks.render(s, {}, live_on=False)
+    second = callbacks.render({**s, "optimizers": ["nag:eta=0.5", "gd:eta=1"]}, first["drawn"], False)
+    assert set(second["figs"]) == {"contour"} and '"surface"' not in body(second["figs"])
+    look = [t for t in second["figs"]["contour"]["data"] if "look-ahead" in t.get("name", "")]
+    assert look[0]["name"].startswith("nag:eta=0.5")
+    third = callbacks.render({**s, "problem": "bowl", "start": [-4.0, 3.0]}, second["drawn"], False)
+    assert set(third["figs"]) == {"surface", "contour", "loss", "eta", "params", "fit"}  # a new surface: all
