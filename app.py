@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 CACHE_ENV, REDIS_ENV, SECRET_ENV = "DESCENT_LAB_CACHE", "REDIS_URL", "DESCENT_LAB_SECRET"
 CACHE_BYTES = 1_000_000_000  # DiskCache size limit: finished exports wait here until their page fetches them
-JOB_RESULT_SECONDS = 3600  # Celery results nobody fetched are dropped after this
+JOB_RESULT_SECONDS = 3600  # a finished job's result is dropped after this (its page fetched it or left)
 
 
 def create_app(background_manager=None) -> dash.Dash:
@@ -77,14 +77,21 @@ def _diskcache_manager(path: str):
     import dash
     import diskcache
 
-    return dash.DiskcacheManager(diskcache.Cache(path, size_limit=CACHE_BYTES))
+    return dash.DiskcacheManager(diskcache.Cache(path, size_limit=CACHE_BYTES), cache_by=[_job_nonce],
+                                 expire=JOB_RESULT_SECONDS)
 
 
 @functools.cache
 def _celery_manager(url: str):
     import dash
 
-    return dash.CeleryManager(_celery(url))
+    return dash.CeleryManager(_celery(url), cache_by=[_job_nonce], expire=JOB_RESULT_SECONDS)
+
+
+def _job_nonce() -> str:
+    """Part of every background job's key. Dash keys a job by its inputs alone, so two students exporting
+    the same view at once would share one result slot and one of them could be left with nothing."""
+    return secrets.token_hex(8)
 
 
 @functools.cache

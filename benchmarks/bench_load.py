@@ -25,6 +25,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -42,7 +43,18 @@ window.fetch = function (url, init) {
 };
 """
 ETA_TARGET_MS, ETA_WITH_EXPORTS_MS, PAGE_TARGET_MS = 300, 500, 1000  # issue 10's acceptance
-ETA_BOX_ID = json.dumps({"name": "eta", "opt": 0, "type": "hp-box"}, separators=(",", ":"))
+ETA_BOX = {"name": "eta", "opt": 0, "type": "hp-box"}
+ETA_BOX_ID = json.dumps(ETA_BOX, separators=(",", ":"))
+
+
+def with_eta(body: dict, eta: float) -> dict:
+    """A copy of an η-change body with the first optimizer's η box set to `eta` (locustfile.py uses it too)."""
+    body = json.loads(json.dumps(body))
+    for group in body.get("inputs", []):
+        for item in group if isinstance(group, list) else [group]:
+            if item.get("id") == ETA_BOX:
+                item["value"] = f"{eta:.3g}"
+    return body
 
 
 def free_port() -> int:
@@ -207,6 +219,64 @@ def locust_command() -> list[str]:
     return [sys.executable, "-m", "locust"]
 
 
+def server_cpu(server: subprocess.Popen) -> float:
+    """CPU seconds used so far by gunicorn's workers (and their export jobs)."""
+    import psutil
+
+    total = 0.0
+    for proc in psutil.Process(server.pid).children(recursive=True):
+        try:
+            t = proc.cpu_times()
+            total += t.user + t.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def flow_costs(base: str, flows: dict, server: subprocess.Popen, repeats: int) -> dict:
+    """(wall ms, server CPU ms) of each flow replayed alone, one request at a time: the cost of a student's
+    action on an idle server, which on a shared machine says more than latencies under load."""
+    import random
+
+    costs, per_request = {}, {}
+    for flow in ("page", "eta"):
+        walls, cpus = [], []
+        for _ in range(repeats):
+            cpu0, t = server_cpu(server), time.perf_counter()
+            eta = 10 ** random.uniform(-1.5, 0.2)
+            for req in flows[flow]:
+                r0 = server_cpu(server)
+                if req["method"] == "GET":
+                    urllib.request.urlopen(base + req["path"], timeout=60).read()
+                else:
+                    body = with_eta(req["body"], eta) if flow == "eta" else req["body"]
+                    try:
+                        _post(base + req["path"], body)
+                    except urllib.error.HTTPError as err:
+                        if err.code != 204:  # 204: the callback had nothing to update (PreventUpdate)
+                            raise
+                per_request.setdefault(f"{flow}: {req['name']}", []).append(server_cpu(server) - r0)
+            walls.append(time.perf_counter() - t)
+            cpus.append(server_cpu(server) - cpu0)
+        walls.sort()
+        cpus.sort()
+        costs[flow] = (walls[len(walls) // 2] * 1000, cpus[len(cpus) // 2] * 1000)
+    costs["requests"] = {name: sum(v) / repeats * 1000 for name, v in per_request.items()}
+    return costs
+
+
+def report_costs(costs: dict) -> None:
+    page, eta = costs["page"][1], costs["eta"][1]
+    per_student = (0.2 * page + 0.8 * eta) / 1000 / 5.0  # CPU s per s: one action every 5 s on average
+    print("\none student's actions on an idle server (median of the repeats)")
+    print(f"  page view: {costs['page'][0]:6.0f} ms wall, {page:6.0f} ms server CPU")
+    print(f"  η change:  {costs['eta'][0]:6.0f} ms wall, {eta:6.0f} ms server CPU")
+    for name, ms in sorted(costs["requests"].items(), key=lambda kv: -kv[1])[:6]:
+        print(f"      {ms:6.1f} ms CPU  {name}")
+    print(f"  → a student (think time 3–7 s, 20 % page views) costs {per_student * 1000:.1f} ms CPU per s: "
+          f"at most ~{1 / per_student:.0f} students per core at 100 % CPU, ~{0.5 / per_student:.0f} at 50 %")
+
+
 def run_locust(base: str, flows_path: Path, csv_prefix: Path, users: int, rate: int, duration: str) -> list[dict]:
     cmd = [*locust_command(), "-f", str(LOCUSTFILE), "--headless", "-u", str(users), "-r", str(rate),
            "-t", duration, "--host", base, "--csv", str(csv_prefix), "--only-summary", "--loglevel", "WARNING"]
@@ -239,6 +309,8 @@ def main(argv=None) -> int:
     ap.add_argument("--time", default="60s")
     ap.add_argument("--exports", type=int, default=2, help="heavy exports looping in the second run (0: skip)")
     ap.add_argument("--out", type=Path, default=None, help="keep the CSVs and flows here")
+    ap.add_argument("--repeats", type=int, default=20, help="replays of each flow alone, for its cost")
+    ap.add_argument("--costs-only", action="store_true", help="only the cost of each flow, no locust run")
     args = ap.parse_args(argv)
     out = args.out or Path(tempfile.mkdtemp(prefix="dl-load-"))
     out.mkdir(parents=True, exist_ok=True)
@@ -253,6 +325,9 @@ def main(argv=None) -> int:
         print(f"app: {args.app_dir.resolve()}  gunicorn -w {args.workers}  {args.users} users, "
               f"+{args.rate}/s, {args.time}; page view = {len(flows['page'])} requests, "
               f"η change = {len(flows['eta'])} POSTs")
+        report_costs(flow_costs(base, flows, server, args.repeats))
+        if args.costs_only:
+            return 0
         report("class only", run_locust(base, flows_path, out / "class", args.users, args.rate, args.time))
         if args.exports:
             stop, done = threading.Event(), []

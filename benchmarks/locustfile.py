@@ -19,20 +19,10 @@ import os
 import random
 import time
 
+from bench_load import with_eta  # same directory; the standard library only at import
 from locust import HttpUser, between, task
 
 FLOWS = json.loads(open(os.environ.get("DL_FLOWS", "benchmarks/flows.json"), encoding="utf-8").read())
-ETA_BOX = {"name": "eta", "opt": 0, "type": "hp-box"}
-
-
-def with_eta(body: dict, eta: float) -> dict:
-    """A copy of an η-change body with the first optimizer's η box set to `eta`."""
-    body = json.loads(json.dumps(body))
-    for group in body.get("inputs", []):
-        for item in group if isinstance(group, list) else [group]:
-            if item.get("id") == ETA_BOX:
-                item["value"] = f"{eta:.3g}"
-    return body
 
 
 class Student(HttpUser):

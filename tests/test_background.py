@@ -139,6 +139,14 @@ def test_gif_export_reports_its_stages_and_ends_with_the_file(served):
     assert done == sorted(done) and {p["dl-export-progress.max"] for p in job.progress} <= {"3", "63"}
 
 
+def test_two_students_exporting_the_same_view_at_once_both_get_the_file(served):
+    base, end_id, deps = served
+    body = export_body(deps, "csv")
+    first, second = Job(base, end_id, body), Job(base, end_id, body)
+    assert first.cache_key != second.cache_key
+    assert downloaded(second.result()) == downloaded(first.result())
+
+
 def test_cancel_stops_the_job_and_the_workers_stay_free(served):
     base, end_id, deps = served
     heavy = {**defaults(), "steps": 3000, "starts": 20,
