@@ -42,7 +42,7 @@ from optimizers import (
 )
 from optimizers.hyper import parse_number
 from scenarios import budgets
-from surfaces import PROBLEM_IDS, USER_PROBLEMS, ProblemError, get_problem, make_problem
+from surfaces import PROBLEM_IDS, UnknownProblem, get_problem
 
 MAX_STARTS = 10_000
 TOLERANCE = 1e-4  # "steps to reach 1e-4 of the best loss"
@@ -70,12 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     lister.add_argument("--json", action="store_true", help="machine-readable output")
 
     runner = sub.add_parser("run", help="run optimizers and write trajectories")
-    runner.add_argument("--problem", default="sigmoid-2pt", help=f"one of: {', '.join(PROBLEM_IDS + USER_PROBLEMS)}")
-    runner.add_argument("--loss", metavar="EXPR", help='with --problem custom: f(x, y), e.g. "(1-x)^2 + 100*(y-x^2)^2" '
-                                                       '(write --loss="-..." when it starts with a minus)')
-    runner.add_argument("--window", metavar="X0:X1,Y0:Y1", help="with --problem custom: the view window (default "
-                                                                "-5:5,-5:5)")
-    runner.add_argument("--data", metavar="FILE.csv", help="with --problem data: columns x (or x1..x4) and y in [0, 1]")
+    runner.add_argument("--problem", default="sigmoid-2pt", help=f"one of: {', '.join(PROBLEM_IDS)}")
     runner.add_argument("--optimizer", action="append", metavar="SPEC",
                         help='ID[:hp=v,...][|schedule=...][|batch=...]; repeat to compare (default gd)')
     runner.add_argument("--steps", default="100", help=f"updates per run, 0..{MAX_STEPS}")
@@ -160,8 +155,8 @@ def _starts(args, problem) -> np.ndarray:
 # ----------------------------------------------------------------------------- run
 def run_command(args) -> list[Trajectory]:
     try:
-        problem = make_problem(args.problem, loss=args.loss, window=args.window, data=args.data)
-    except ProblemError as err:
+        problem = get_problem(args.problem)
+    except UnknownProblem as err:
         raise SpecError(str(err)) from None
     if args.convention not in CONVENTIONS:
         raise SpecError(f"unknown convention {args.convention!r} (use lecture or pytorch)")
@@ -220,6 +215,8 @@ def check_output(target: str) -> os.stat_result | None:
     a name too long. Returns the stat of what a write would reach (None if it does not exist yet)."""
     if target == "-":
         return None
+    if not target or target.endswith("/"):  # "out.csv/" would otherwise write out.csv
+        raise SpecError(f"output {_show(target)} is not a file name")
     try:
         info = os.stat(target)  # follows symlinks: the file, device or FIFO a write would reach
     except FileNotFoundError:
@@ -534,6 +531,12 @@ def _interrupts_raise() -> Callable[[], None]:
     return restore
 
 
+def error_line(err: Exception) -> str:
+    """'error: <message>' on one line: a newline or other control character the user typed into a
+    value that the message quotes is shown escaped (\\n), not obeyed."""
+    return "error: " + "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(err))
+
+
 def _exit_now(signum: int) -> None:
     print(f"error: interrupted by {signal.Signals(signum).name}", file=sys.stderr, flush=True)
     os._exit(128 + signum)
@@ -558,7 +561,7 @@ def main(argv: Sequence[str] | None = None, *, serve: Callable | None = None) ->
         return 128 + err.signum
     except SpecError as err:
         _detach_stdout()
-        print(f"error: {err}", file=sys.stderr)
+        print(error_line(err), file=sys.stderr)
         return 2
     except BrokenPipeError:
         _detach_stdout()
@@ -606,7 +609,7 @@ def _command(argv: Sequence[str] | None, *, serve: Callable | None) -> int:
             return analysis_cli.main(args, atomic_output)
         raise UsageError(f"app.py: unknown command {args.command!r}")
     except (UsageError, SpecError) as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(error_line(err), file=sys.stderr)
         return 2
 
 

@@ -27,6 +27,8 @@ class RunSpec:
 
 def parse_spec(text: str) -> RunSpec:
     """Parse one optimizer spec; SpecError names the bad part."""
+    if not text.strip().isprintable():  # a newline or tab would be carried into CSV labels and titles
+        raise SpecError(f"optimizer spec {text.strip()!r} contains a control character")
     head, *options = [part.strip() for part in text.strip().split("|")]
     name, _, hp_text = head.partition(":")
     opt = get_optimizer(name.strip())

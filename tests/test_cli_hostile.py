@@ -120,18 +120,35 @@ def test_an_interrupt_while_writing_removes_the_temporary_file_and_keeps_the_old
     assert [p.name for p in tmp_path.iterdir()] == ["x.gif"] and target.read_bytes() == b"old"
 
 
-@pytest.mark.parametrize("case", ["missing folder", "a directory", "name too long", "parent is a file"])
+@pytest.mark.parametrize("case", ["missing folder", "a directory", "name too long", "parent is a file",
+                                  "trailing slash", "symlink loop"])
 def test_an_unwritable_output_path_is_one_line_and_creates_nothing(tmp_path, capsys, case):
     (tmp_path / "plain").write_text("")
+    (tmp_path / "loop-a").symlink_to("loop-b")
+    (tmp_path / "loop-b").symlink_to("loop-a")
     target, part = {
         "missing folder": (tmp_path / "no-such-folder" / "out.csv", "no-such-folder"),
         "a directory": (tmp_path, "directory"),
         "name too long": (tmp_path / ("x" * 300), "too long"),
         "parent is a file": (tmp_path / "plain" / "out.csv", "not a directory"),
+        "trailing slash": (f"{tmp_path / 'out.csv'}/", "not a file name"),  # would have written out.csv
+        "symlink loop": (tmp_path / "loop-a", "symbolic links"),
     }[case]
     line = fails([*RUN, str(target)], capsys, part)
     assert len(line) < 300  # a 300-character name is shortened in the message
-    assert [p.name for p in tmp_path.iterdir()] == ["plain"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["loop-a", "loop-b", "plain"]
+    assert (tmp_path / "loop-a").is_symlink() and (tmp_path / "plain").read_text() == ""
+
+
+@pytest.mark.parametrize("argv", [["run", "--bogus", "x\ny"], ["run", "--optimizer", "gd\nfoo"],
+                                  ["run", "--problem", "a\nb"], ["export", "--preset", "a\nb", "--format", "png",
+                                                                 "-o", "x.png"]])
+def test_a_newline_typed_into_a_value_does_not_break_the_one_line_message(capsys, argv):
+    assert "\\n" in fails(argv, capsys)
+
+
+def test_a_spec_with_a_control_character_is_refused(capsys):
+    fails(["run", "--optimizer", "gd:eta=\n1"], capsys, "control character")
 
 
 # ----------------------------------------------------------------------------- stdout
