@@ -28,7 +28,8 @@ class Scenario:
     view: dict = field(default_factory=dict)  # merged into settings["view"]
 
     def full_settings(self) -> dict:
-        base = defaults(self.settings.get("problem"))
+        problem = self.settings.get("problem")
+        base = defaults(None if problem == "custom" else problem)  # a typed loss brings its own start
         merged = {**base, **copy.deepcopy(self.settings)}
         merged["view"] = {**base["view"], **self.settings.get("view", {}), **self.view}
         settings, _ = load_settings(merged, strict=True)
@@ -51,6 +52,10 @@ ADAM_EQ = (r"$$m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t,\quad v_t = \beta_2 v_{t-
 SIGMOID_LOSS = (r"$$f(x) = \sigma(wx + b) = \frac{1}{1 + e^{-(wx+b)}}, \qquad "
                 r"L(w, b) = \sum_i \tfrac12\,(y_i - f(x_i))^2$$")
 
+ARMIJO_EQ = (r"$$\eta \leftarrow \eta_0;\quad \text{while } L(\theta - \eta g) > L(\theta) - c\,\eta\,\|g\|^2:"
+             r"\ \eta \leftarrow \tfrac12 \eta;\qquad \theta \leftarrow \theta - \eta g$$")
+QHM_EQ = (r"$$b_t = \beta b_{t-1} + (1-\beta) g_t,\qquad "
+          r"\theta_{t+1} = \theta_t - \eta\left((1-\nu)\, g_t + \nu\, b_t\right)$$")
 SPARSE = {"problem": "sigmoid-sparse", "start": [-2.0, -4.0]}
 VALLEY = {"problem": "sigmoid-valley"}
 
@@ -377,9 +382,49 @@ SCENARIOS: tuple[Scenario, ...] = (
         "slides 001: Adam",
         view={"analysis": {"kind": "map", "optimizers": ["adam:eta=0.1"],
                            "vary": ["beta1=0:0.99:12", "beta2=0.5:0.9999:12"], "steps": 300}}),
+    # ------------------------------------------------------------------ your own problem (DESIGN.md §7)
+    Scenario(
+        "line-search", "Line search vs a fixed η", "Learning rates",
+        {"problem": "rosenbrock", "optimizers": ["gd:eta=0.001", "gd:eta=0.003", "gd:eta=1|schedule=armijo:c=0.5"],
+         "steps": 500, "start": [-1.5, 2.0]},
+        ARMIJO_EQ + "Instead of fixing η, backtracking tries η₀ at every update and halves it until the "
+        "loss falls by at least $c$ times what the gradient promises (Armijo's condition). Each halving costs "
+        "one more evaluation of the loss.",
+        "On Rosenbrock's banana a fixed η must be found by trial: 0.001 is still above a loss of 4 after 500 "
+        "steps, 0.003 diverges within five. The line search starts every update at η₀ = 1, lowers the loss "
+        "at every step and ends below 1e-8; the η it accepts (lower panel) jumps between about 0.0005 and 1, "
+        "for about 8 loss evaluations per update.",
+        "Armijo 1966; the LMU vistool's line search", view={"panels": ["loss", "eta"]}),
+    Scenario(
+        "qhm-between", "QHM: between plain SGD and momentum", "Momentum",
+        {"problem": "sigmoid-2pt", "optimizers": ["gd:eta=10", "qhm:eta=10,beta=0.9,nu=0.7",
+                                                  "momentum:eta=1,gamma=0.9"], "steps": 300, "start": [-2.0, -2.0]},
+        QHM_EQ + "Quasi-hyperbolic momentum (Ma & Yarats 2019) steps by a weighted average of the plain "
+        "gradient and a momentum buffer $b$, an average of past gradients. With $\\nu = 0$ it is gradient "
+        "descent with the same η; with $\\nu = 1$ it is momentum: $\\eta b$ is the course's velocity $v$ with "
+        "γ = β and a rate η(1 − β) — here exactly momentum with η = 1, γ = 0.9.",
+        "QHM with ν = 0.7 sits between its two ends: it reaches a loss of 1e-3 after 25 steps, GD (ν = 0) "
+        "after 15 and momentum (ν = 1) after 148 — the immediate gradient part gets it off the plateau "
+        "early, the momentum part carries it on.",
+        "Ma & Yarats 2019, quasi-hyperbolic momentum", view={"panels": ["loss"]}),
 )
 
 SCENARIO_BY_ID: dict[str, Scenario] = {s.id: s for s in SCENARIOS}
+
+# Typed-loss scenarios: their settings carry the loss (scenarios/settings.py's problem "custom"). They join
+# SCENARIOS once the page and the exports resolve a problem with settings.problem_of(settings).
+YOUR_FUNCTION = Scenario(
+    "your-function", "Your function: Rosenbrock typed in", "Basics",
+    {"problem": "custom", "loss": "(1 - x)^2 + 100*(y - x^2)^2", "window": "-2:2,-1:3",
+     "optimizers": ["gd:eta=0.002", "momentum:eta=0.001,gamma=0.9", "adam:eta=0.05"], "steps": 500,
+     "start": [-1.5, 2.0]},
+    "Type any loss $f(x, y)$ from numbers, $x$, $y$, $\\pi$, $e$, + − × ÷ and powers (** or ^) and the "
+    "functions sin cos tan exp log sqrt abs tanh sinh cosh arctan sigmoid. Its gradient is worked out "
+    "symbolically, so every optimizer runs on it as on the built-in surfaces.",
+    "Typed in, Rosenbrock's $(1 - x)^2 + 100(y - x^2)^2$ is the built-in Rosenbrock: the same surface, "
+    "the same three paths, the same losses to 12 digits.",
+    "lilipads/gradient_descent_viz #10: custom functions")
+USER_SCENARIOS: tuple[Scenario, ...] = (YOUR_FUNCTION,)
 
 
 def get_scenario(name: str) -> Scenario:

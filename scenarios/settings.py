@@ -25,7 +25,7 @@ import numpy as np
 
 from analysis.request import check_analysis
 from optimizers import CONVENTIONS, MAX_STEPS, SpecError, Trajectory, parse_batching, parse_spec, run_spec
-from surfaces import PROBLEM_IDS, UnknownProblem, get_problem
+from surfaces import PROBLEM_IDS, Problem, ProblemError, UnknownProblem, get_problem, make_problem, window_text
 
 from .budgets import (
     MAX_DIM,
@@ -59,17 +59,48 @@ VIEW_X_AXES = ("step", "epoch")
 MAX_VIEW_EXTRAS = 16  # other view keys, kept only as plain scalars (a newer page's options)
 
 
-def defaults(problem: str | None = None) -> dict:
+# a typed loss travels with problem "custom" (DESIGN.md §7), checked by surfaces/custom.py's parser
+CUSTOM_KEYS = ("loss", "window")
+
+
+def defaults(problem: str | Problem | None = None) -> dict:
     out = copy.deepcopy(DEFAULT_SETTINGS)
-    if problem and problem != out["problem"]:
+    if isinstance(problem, Problem):
+        out["problem"], out["start"] = problem.id, list(problem.start)
+    elif problem and problem != out["problem"]:
         out["problem"] = problem
         out["start"] = list(get_problem(problem).start)
     return out
 
 
+def problem_of(settings: dict) -> Problem:
+    """The problem a (validated) settings dict names: a built-in, or the typed loss it carries."""
+    if settings["problem"] == "custom":
+        return make_problem("custom", loss=settings["loss"], window=settings.get("window"))
+    return get_problem(settings["problem"])
+
+
+def _check_custom(data: dict) -> Problem:
+    """problem "custom": its loss (required) and window (optional), parsed by the whitelist parser."""
+    loss, window = data.get("loss"), data.get("window")
+    if not isinstance(loss, str):
+        raise SpecError("problem custom needs a loss: a text f(x, y)")
+    if window is not None and not isinstance(window, str):
+        if not (isinstance(window, list) and len(window) == 2 and all(isinstance(w, list) and len(w) == 2
+                                                                     for w in window)):
+            raise SpecError(f"window={short(window)} must be 'X0:X1,Y0:Y1' or [[x0, x1], [y0, y1]]")
+        window = window_text([(number(lo, "window"), number(hi, "window")) for lo, hi in window])
+    try:
+        return make_problem("custom", loss=loss, window=window)
+    except ProblemError as err:
+        raise SpecError(str(err)) from None
+
+
 def _check_problem(value) -> str:
     if not isinstance(value, str) or len(value) > 100:
         raise SpecError(f"problem={short(value)} is not a problem name (known: {', '.join(PROBLEM_IDS)})")
+    if value == "custom":
+        return value  # its loss is checked with the other custom keys
     try:
         get_problem(value)
     except UnknownProblem as err:
@@ -122,8 +153,8 @@ def _check_convention(value) -> str:
     return value
 
 
-def check_start(value, problem: str) -> list[float]:
-    prob = get_problem(problem)
+def check_start(value, problem: str | Problem) -> list[float]:
+    prob = problem if isinstance(problem, Problem) else get_problem(problem)
     if isinstance(value, str):
         value = [v for v in value[:2000].split(",") if v.strip()] if len(value) <= 2000 else None
     if not isinstance(value, (list, tuple)) or len(value) > MAX_DIM:
@@ -147,7 +178,7 @@ def _view_extra(key: str, value) -> bool:
 
 def _check_analysis(raw, problem_id: str) -> dict:
     """The analysis lab's view (sweep, map or basin): checked and budgeted by analysis/request.py."""
-    return check_analysis(raw, get_problem(problem_id)).as_dict()
+    return check_analysis(raw, problem_id if isinstance(problem_id, Problem) else get_problem(problem_id)).as_dict()
 
 
 def _check_quiz(quiz) -> dict:
@@ -164,7 +195,7 @@ def check_view(view: dict, problem_id: str) -> tuple[dict, list[str]]:
     panels, x_axis, lookahead, quiz; missing dims / mode are filled in. A bad value is replaced by the
     default (or dropped) and named in the returned problems (a bad dims would break the page's render)."""
     out, problems = {**DEFAULT_SETTINGS["view"], **view}, []
-    dim = max(get_problem(problem_id).dim, 2)
+    dim = max((problem_id if isinstance(problem_id, Problem) else get_problem(problem_id)).dim, 2)
     dims = out.get("dims", [0, 1])
     if not (isinstance(dims, list) and len(dims) == 2 and all(type(d) is int and 0 <= d < dim for d in dims)
             and dims[0] != dims[1]):
@@ -241,7 +272,7 @@ def load_settings(data: dict | str, strict: bool = True, step_cap: int = MAX_PAG
     if shape:
         raise SpecError(shape)
     notices: list[str] = []
-    unknown = sorted(set(data) - set(DEFAULT_SETTINGS))
+    unknown = sorted(set(data) - set(DEFAULT_SETTINGS) - set(CUSTOM_KEYS))
     if unknown:
         if strict:
             raise SpecError(f"unknown setting {short(unknown[0])}")
@@ -259,11 +290,20 @@ def load_settings(data: dict | str, strict: bool = True, step_cap: int = MAX_PAG
             return fallback
 
     problem = take("problem", _check_problem, DEFAULT_SETTINGS["problem"])
-    base = defaults(problem)
+    custom = None
+    if problem == "custom":
+        custom = take("problem", lambda _: _check_custom(data), None)
+        if custom is None:  # lenient: the typed loss was bad, so show the default problem
+            problem = DEFAULT_SETTINGS["problem"]
+    elif any(key in data for key in CUSTOM_KEYS):
+        if strict:
+            raise SpecError(f"loss and window go with problem custom, not {problem!r}")
+        notices.append(f"ignored loss/window: they go with problem custom, not {problem!r}")
+    base = defaults(custom or problem)
     out = {
         "problem": problem,
         "optimizers": take("optimizers", _check_optimizers, base["optimizers"]),
-        "start": take("start", lambda v: check_start(v, problem), base["start"]),
+        "start": take("start", lambda v: check_start(v, custom or problem), base["start"]),
         "starts": take("starts", _check_starts, base["starts"]),
         "steps": take("steps", lambda v: _check_steps(v, step_cap), base["steps"]),
         "shuffle": take("shuffle", _check_bool, base["shuffle"]),
@@ -271,7 +311,9 @@ def load_settings(data: dict | str, strict: bool = True, step_cap: int = MAX_PAG
         "convention": take("convention", _check_convention, base["convention"]),
         "view": take("view", lambda v: dict(v) if isinstance(v, dict) else _bad_view(v), base["view"]),
     }
-    out["view"], problems = check_view(out["view"], problem)
+    if custom is not None:
+        out["loss"], out["window"] = custom.text, window_text(custom.window)
+    out["view"], problems = check_view(out["view"], custom or problem)
     if problems and strict:
         raise SpecError(problems[0])
     notices += [f"{p} — using the default" for p in problems]
@@ -299,6 +341,7 @@ def _bad_view(value):
 def to_query(settings: dict) -> str:
     """Settings as a URL query string (?problem=…&opt=…&opt=…&start=…)."""
     pairs = [("problem", settings["problem"])]
+    pairs += [(key, settings[key]) for key in CUSTOM_KEYS if key in settings]
     pairs += [("opt", spec) for spec in settings["optimizers"]]
     pairs += [("start", ",".join(f"{v:.12g}" for v in settings["start"])),
               ("starts", settings["starts"]), ("steps", settings["steps"]),
@@ -325,7 +368,7 @@ def from_query(query: str) -> tuple[dict, list[str]]:
         notices.append("the link has too many parameters — showing the default view")
         raw = {}
     names = {"problem": "problem", "start": "start", "starts": "starts", "steps": "steps", "shuffle": "shuffle",
-             "seed": "seed", "convention": "convention"}
+             "seed": "seed", "convention": "convention", "loss": "loss", "window": "window"}
     for key, values in raw.items():
         if key == "opt":
             data["optimizers"] = values
@@ -345,7 +388,7 @@ def from_query(query: str) -> tuple[dict, list[str]]:
 # ----------------------------------------------------------------------------- running
 def start_points(settings: dict) -> np.ndarray:
     """(R, D): the start, then starts − 1 seeded random points inside the view window."""
-    problem = get_problem(settings["problem"])
+    problem = problem_of(settings)
     start = np.array([settings["start"]], dtype=float)
     extra = settings.get("starts", 1) - 1
     if extra > 0:
@@ -355,7 +398,7 @@ def start_points(settings: dict) -> np.ndarray:
 
 def simulate(settings: dict, **kwargs) -> list[Trajectory]:
     """Run every optimizer of the settings from their start(s) (one engine call each)."""
-    problem = get_problem(settings["problem"])
+    problem = problem_of(settings)
     start = start_points(settings)
     batching = parse_batching("full", shuffle=settings["shuffle"], seed=settings["seed"])
     return [run_spec(problem, spec, start, settings["steps"], convention=settings["convention"],
@@ -364,4 +407,4 @@ def simulate(settings: dict, **kwargs) -> list[Trajectory]:
 
 __all__ = ["DEFAULT_SETTINGS", "MAX_OPTIMIZERS", "MAX_PAGE_STARTS", "MAX_PAGE_STEPS", "MAX_SETTINGS_BYTES",
            "MAX_STEPS", "PROBLEM_IDS", "check_start", "defaults", "from_query", "load_settings", "over_budget",
-           "parse_settings", "simulate", "start_points", "to_query"]
+           "parse_settings", "problem_of", "simulate", "start_points", "to_query"]

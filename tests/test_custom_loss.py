@@ -237,3 +237,51 @@ def test_app_py_refuses_an_injection_with_exit_2_one_line_and_no_canary(tmp_path
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "attribute access" in lines[0], done.stderr
     assert not (tmp_path / "out.csv").exists() and not (tmp_path / CANARY).exists()
+
+
+# ----------------------------------------------------------------------------- settings, links, scenario
+def test_your_function_scenario_equals_the_built_in_rosenbrock_runs():
+    from scenarios.presets import YOUR_FUNCTION
+    from scenarios.settings import simulate
+
+    settings = YOUR_FUNCTION.full_settings()
+    assert settings["problem"] == "custom" and settings["loss"] == RETYPED["rosenbrock"]
+    builtin = {**settings, "problem": "rosenbrock"}
+    del builtin["loss"], builtin["window"]
+    for typed, ref in zip(simulate(settings), simulate(builtin), strict=True):
+        assert typed.label == ref.label and typed.problem == "custom"
+        np.testing.assert_allclose(typed.params, ref.params, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(typed.loss, ref.loss, rtol=1e-12, atol=1e-12)
+
+
+def test_settings_carry_the_loss_and_window_through_a_link():
+    from scenarios.settings import from_query, load_settings, to_query
+
+    settings, notices = load_settings({"problem": "custom", "loss": "x^2 + 3*y^2", "window": [[-1, 1], [-2, 2]],
+                                       "start": [0.5, 1.0]})
+    assert notices == [] and (settings["loss"], settings["window"]) == ("x^2 + 3*y^2", "-1:1,-2:2")
+    again, notices = from_query(to_query(settings))
+    assert again == settings and notices == []
+
+
+@pytest.mark.parametrize("loss", ["x.__class__", f"__import__('os').system('touch {CANARY}')", "9**9**9", 3])
+def test_a_bad_loss_in_settings_is_refused_strictly_and_replaced_leniently(loss, tmp_path, monkeypatch):
+    from optimizers import SpecError
+    from scenarios.settings import load_settings
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SpecError, match="^problem: "):
+        load_settings({"problem": "custom", "loss": loss})
+    settings, notices = load_settings({"problem": "custom", "loss": loss}, strict=False)
+    assert settings["problem"] == "sigmoid-2pt" and "loss" not in settings and len(notices) == 1
+    assert not (tmp_path / CANARY).exists()
+
+
+def test_a_loss_in_settings_of_a_built_in_problem_is_refused_or_ignored():
+    from optimizers import SpecError
+    from scenarios.settings import load_settings
+
+    with pytest.raises(SpecError, match="go with problem custom"):
+        load_settings({"problem": "bowl", "loss": "x"})
+    settings, notices = load_settings({"problem": "bowl", "loss": "x"}, strict=False)
+    assert "loss" not in settings and "ignored loss/window" in notices[0]

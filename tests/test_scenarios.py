@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from layouts.metrics import path_length, steps_to, u_turns
-from optimizers import get_optimizer
+from optimizers import get_optimizer, run
 from optimizers.rules import sutskever_gamma
 from scenarios.presets import GROUPS, SCENARIO_BY_ID, SCENARIOS
 from scenarios.settings import load_settings, simulate
@@ -403,3 +403,29 @@ def test_adam_betas():
     assert (steps[(b1 == 0.99) & (b2 <= 0.95)] == -1).all()
     default = np.argmin(np.abs(b1 - 0.9) + np.abs(b2 - 0.9999))
     assert steps[default] >= 1.8 * steps[steps > 0].min(), "the usual (0.9, ≈1) is about 2× the fastest cell"
+
+
+# ----------------------------------------------------------------------------- your own problem (DESIGN.md §7)
+def test_line_search():
+    t = runs("line-search")
+    slow, wild, searched = t["gd:eta=0.001"], t["gd:eta=0.003"], t["gd:eta=1|schedule=armijo:c=0.5"]
+    assert slow.diverged_at[0] == -1 and slow.loss[-1, 0] > 4
+    assert 0 < wild.diverged_at[0] <= 5
+    loss = searched.loss[:, 0]
+    assert searched.diverged_at[0] == -1 and (np.diff(loss) <= 0).all() and loss[-1] < 1e-8
+    eta = searched.eta[1:, 0]
+    assert eta.max() == 1.0 and eta.min() < 1e-3, "the accepted η spans more than three decades"
+    assert 6 <= searched.evaluations[1:, 0].mean() <= 10
+
+
+def test_qhm_between():
+    t = runs("qhm-between")
+    reach = {label: steps_to(traj.loss[:, 0], 0.0, 1e-3) for label, traj in t.items()}
+    assert reach["gd:eta=10"] < reach["qhm:eta=10,beta=0.9,nu=0.7"] < reach["momentum:eta=1,gamma=0.9"]
+    assert (reach["gd:eta=10"], reach["qhm:eta=10,beta=0.9,nu=0.7"], reach["momentum:eta=1,gamma=0.9"]) == \
+        (15, 25, 148)
+    # the two ends are QHM itself with ν = 0 and ν = 1
+    problem = get_problem("sigmoid-2pt")
+    ends = {nu: run(problem, "qhm", [[-2.0, -2.0]], 300, {"eta": 10.0, "beta": 0.9, "nu": nu}) for nu in (0.0, 1.0)}
+    np.testing.assert_array_equal(ends[0.0].params, t["gd:eta=10"].params)
+    np.testing.assert_allclose(ends[1.0].params, t["momentum:eta=1,gamma=0.9"].params, rtol=1e-10, atol=1e-12)
