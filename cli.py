@@ -566,6 +566,9 @@ def main(argv: Sequence[str] | None = None, *, serve: Callable | None = None) ->
     except BrokenPipeError:
         _detach_stdout()
         return 128 + signal.SIGPIPE
+    except MemoryError:  # numpy's ArrayMemoryError too: a request the engine's per-call cap let through
+        print("error: out of memory: lower --steps, --starts or the number of optimizers", file=sys.stderr)
+        return 2
     except OSError as err:  # printing to a full stdout, or a system error no command expected
         _detach_stdout()
         print(f"error: {_reason(err)}" + (f": {_show(str(err.filename))}" if err.filename else ""), file=sys.stderr)

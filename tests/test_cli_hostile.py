@@ -358,6 +358,14 @@ def test_an_unknown_subcommand_is_one_line(capsys):
     fails(["frobnicate"], capsys, "frobnicate")
 
 
+def test_running_out_of_memory_is_one_line(capsys, monkeypatch):
+    def allocate(*args, **kwargs):
+        raise MemoryError("Unable to allocate 15.6 GiB for an array with shape (100001, 10000, 2)")
+
+    monkeypatch.setattr(cli, "run_spec", allocate)
+    fails(["run", "--steps", "3"], capsys, "out of memory", "--steps")
+
+
 # ----------------------------------------------------------------------------- logging
 def test_exporting_leaves_the_levels_of_loggers_alone(tmp_path):
     names = ("kaleido", "choreographer", "logistro", "descent-lab-test", "")
