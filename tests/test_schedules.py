@@ -50,6 +50,9 @@ FORMULAS = {
     "warmup": ("warmup:steps=8", lambda eta0, t, e, T: warmup(eta0, t, 8)),
     # halve-on-increase has its own test below; on a loss that keeps going down it is constant
     "halve-on-increase": ("halve-on-increase", lambda eta0, t, e, T: eta0),
+    # armijo has its own tests (tests/test_armijo.py); on the bowl GD's η₀ ≤ 1 always passes Armijo's
+    # test, (1 − η)² ≤ 1 − 2cη, so every update keeps η₀
+    "armijo": ("armijo", lambda eta0, t, e, T: eta0),
 }
 
 
