@@ -42,7 +42,7 @@ from optimizers import (
 )
 from optimizers.hyper import parse_number
 from scenarios import budgets
-from surfaces import PROBLEM_IDS, UnknownProblem, get_problem
+from surfaces import PROBLEM_IDS, USER_PROBLEMS, ProblemError, get_problem, make_problem
 
 MAX_STARTS = 10_000
 TOLERANCE = 1e-4  # "steps to reach 1e-4 of the best loss"
@@ -70,7 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
     lister.add_argument("--json", action="store_true", help="machine-readable output")
 
     runner = sub.add_parser("run", help="run optimizers and write trajectories")
-    runner.add_argument("--problem", default="sigmoid-2pt", help=f"one of: {', '.join(PROBLEM_IDS)}")
+    runner.add_argument("--problem", default="sigmoid-2pt", help=f"one of: {', '.join(PROBLEM_IDS + USER_PROBLEMS)}")
+    runner.add_argument("--loss", metavar="EXPR", help='with --problem custom: f(x, y), e.g. "(1-x)^2 + 100*(y-x^2)^2" '
+                                                       '(write --loss="-..." when it starts with a minus)')
+    runner.add_argument("--window", metavar="X0:X1,Y0:Y1", help="with --problem custom: the view window (default "
+                                                                "-5:5,-5:5)")
+    runner.add_argument("--data", metavar="FILE.csv", help="with --problem data: columns x (or x1..x4) and y in [0, 1]")
     runner.add_argument("--optimizer", action="append", metavar="SPEC",
                         help='ID[:hp=v,...][|schedule=...][|batch=...]; repeat to compare (default gd)')
     runner.add_argument("--steps", default="100", help=f"updates per run, 0..{MAX_STEPS}")
@@ -155,8 +160,8 @@ def _starts(args, problem) -> np.ndarray:
 # ----------------------------------------------------------------------------- run
 def run_command(args) -> list[Trajectory]:
     try:
-        problem = get_problem(args.problem)
-    except UnknownProblem as err:
+        problem = make_problem(args.problem, loss=args.loss, window=args.window, data=args.data)
+    except ProblemError as err:
         raise SpecError(str(err)) from None
     if args.convention not in CONVENTIONS:
         raise SpecError(f"unknown convention {args.convention!r} (use lecture or pytorch)")
