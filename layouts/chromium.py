@@ -30,6 +30,21 @@ BROWSER = os.environ.get("BROWSER_PATH", "/usr/bin/chromium")
 RENDER_SECONDS = 120  # one image, before kaleido gives up
 START_SECONDS = 60  # the browser's start
 REPLY_SECONDS = RENDER_SECONDS * 2  # a job waiting for the service (it may be rendering another job's image)
+EXPORT_NICE = 10  # exports (jobs and the browser) yield the CPU to the page's callbacks
+
+
+def lower_priority(pid: int | None = None) -> None:
+    """Give a process (default: this one) and its children EXPORT_NICE, so on a busy machine the
+    students' callbacks run first and exports take the CPU that is left."""
+    import psutil
+
+    try:
+        proc = psutil.Process(pid)
+        for p in [proc, *proc.children(recursive=True)]:
+            if p.nice() < EXPORT_NICE:
+                p.nice(EXPORT_NICE)
+    except (psutil.Error, OSError) as err:  # gone already, or not ours to change
+        log.debug("could not lower the priority of %s: %s", pid, err)
 
 
 class RenderError(RuntimeError):
@@ -104,6 +119,7 @@ class KaleidoSession:
             raise RenderError(f"no browser at {BROWSER} (Debian: apt install chromium; or set BROWSER_PATH)")
         k = kaleido.Kaleido(n=1, timeout=RENDER_SECONDS, mathjax=False, path=BROWSER)
         await asyncio.wait_for(k.open(), START_SECONDS)
+        lower_priority(k.subprocess.pid)  # the renderers it starts later inherit it
         self._kaleido = k
 
     async def _close_kaleido(self) -> None:

@@ -40,6 +40,7 @@ from scenarios.settings import (
 )
 
 from . import ids
+from .chromium import lower_priority
 from .export import FORMATS, MIME, ExportOptions, export_bytes, filename
 from .guard import guarded
 
@@ -401,6 +402,8 @@ def register_share_callbacks(app) -> None:
                            (Output(ids.EXPORT_PROGRESS_WRAP, "style"), SHOW, HIDE)],
                   prevent_initial_call=True)
     def export(set_progress, _n, fmt, plot, scale, theme, settings):
+        lower_priority()  # this job yields the CPU to the students' callbacks
+
         def progress(done: int, total: int, stage: str) -> None:
             set_progress((str(done), str(total), stage))
 
