@@ -11,8 +11,17 @@ columns are measured in one run on the same machine; the ratio is before / after
 
     python benchmarks/bench_render.py [--reps N] [--profile]
 
-Recorded on the 2-core dev box (median of 15, CPU ms / response kB):
-    before  first render 388 ms / 471 kB, η change 21 ms / 5.0 kB, problem change 296 ms / 344 kB
+Recorded on the 2-core dev box, shared with other jobs (load 5-13), median of 15, CPU ms / response kB:
+
+                    before        after      ratio (CPU, bytes)
+    first render    219 / 469     50 / 241   4.4x, 1.9x
+    η change         13 / 9.1     13 / 9.1   1.0x (the Patch path had no figures; its time is the engine's)
+    problem change  169 / 215     23 / 154   7.4x, 1.4x
+    surface grid of sigmoid-sparse-4d: computed 12.6 ms, from the cache 0.018 ms
+
+cProfile of render() before: 58% of its own time in plotly (basedatatypes, validators); after: none, and
+half of what is left is the engine. The rest of the first render's bytes are the paths the server fills in
+(about 140 kB; the trajectory payload that carries the same is 13 kB) and the two grids (about 60 kB).
 """
 
 from __future__ import annotations
@@ -161,6 +170,23 @@ def baseline_module():
     return mod
 
 
+def grid_cost(problem_id: str = "sigmoid-sparse-4d", reps: int = 20) -> tuple[float, float]:
+    """CPU seconds of one surface grid, computed (cache cleared) and from the cache."""
+    from layouts import figures
+    from surfaces import get_problem
+    base = get_problem(problem_id).start
+    cold, warm = [], []
+    for _ in range(reps):
+        figures._grid.cache_clear()
+        t0 = time.process_time()
+        figures.surface_grid(problem_id, base=base)
+        t1 = time.process_time()
+        figures.surface_grid(problem_id, base=base)
+        cold.append(t1 - t0)
+        warm.append(time.process_time() - t1)
+    return statistics.median(cold), statistics.median(warm)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--reps", type=int, default=15)
@@ -198,6 +224,9 @@ def main() -> None:
         ac, aw = after_cold[k], after_warm[k]
         print(f"{label:16}{b[0] * 1e3:9.0f} / {b[1] / 1e3:5.1f}{ac[0] * 1e3:12.0f} / {ac[1] / 1e3:6.1f}"
               f"{aw[0] * 1e3:12.0f} / {aw[1] / 1e3:6.1f}{b[0] / ac[0]:10.1f}x{b[1] / ac[1]:12.1f}x")
+    cold, warm = grid_cost()
+    print(f"surface grid of sigmoid-sparse-4d (100 points, 61 x 61): computed {cold * 1e3:.1f} ms, "
+          f"from the cache {warm * 1e3:.3f} ms ({cold / warm:.0f}x)")
     if before is None:
         print(f"(no git history: before = the recorded figures in this script's docstring, {BASELINE})")
 
