@@ -115,7 +115,9 @@ def _as_f4(a: np.ndarray) -> np.ndarray:
 def surface_grid(problem_id: str, dims=(0, 1), base=None, n: int = GRID_N) -> dict:
     """The loss over the view window (a fresh dict over cached read-only values): `xs`, `ys` (tuples),
     `z` (ys × xs, float32 values), `zc` (the colour: log10 L where L spans decades), `z_range`, names,
-    dims, window, minima. `base` fixes the other parameters of a slice (problems with more than 2)."""
+    dims, window, minima. `base` fixes the other parameters of a slice (problems with more than 2).
+    The cache key is the problem's id, so only built-in problems (fixed losses, `get_problem`) come here; a
+    user's problem (typed loss, CSV data) would need a key that names its loss before it may share the cache."""
     problem = get_problem(problem_id)
     dims = (0,) if problem.dim == 1 else tuple(int(d) for d in dims)
     if base is not None and problem.dim > len(dims):  # only the fixed parameters matter (more cache hits)
