@@ -279,15 +279,22 @@ def _check_numbers(expr: sympy.Expr, text: str, what: str) -> None:
 
 
 # ----------------------------------------------------------------------------- public
-@lru_cache(maxsize=128)
 def parse_loss(text: str) -> ParsedLoss:
     """The loss and its gradient as SymPy expressions in x, y; LossError names the first bad part."""
-    text = _check_text(text)
+    return _parse(_check_text(text))
+
+
+@lru_cache(maxsize=128)
+def _parse(text: str) -> ParsedLoss:
     source = text.replace("^", "**")
     columns = _Columns(text)
     try:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as err:
+        end = len(text.rstrip())
+        if text.rstrip()[-1:] in ("+", "-", "*", "/", "^", "("):
+            raise LossError(f"column {end}: the loss ends with {text.rstrip()[-1]!r}: something is missing after it",
+                            end) from None
         col = columns((err.offset or 1) - 1)
         raise LossError(f"column {col}: cannot read the loss here ({err.msg}); allowed: {GRAMMAR}", col) from None
     except (ValueError, RecursionError, MemoryError):
@@ -376,7 +383,11 @@ class CustomLoss(Problem):
         return {**super().describe(), "loss": self.text}
 
 
-@lru_cache(maxsize=64)
 def custom_problem(text: str, window: tuple | None = None) -> CustomLoss:
     """A typed-loss problem (built once per text and window: parsing and compiling take milliseconds)."""
+    return _custom_problem(_check_text(text), window)
+
+
+@lru_cache(maxsize=64)
+def _custom_problem(text: str, window: tuple | None) -> CustomLoss:
     return CustomLoss(text, window)

@@ -85,6 +85,8 @@ def test_every_hostile_expression_is_refused_with_one_clear_line_and_nothing_run
     ("1 + 9**9**9", 5, "'9**9**9' would overflow"),
     ("y + 2^2^2^2^2^2", 7, "'2^2^2^2^2' would overflow"),  # 2^(2^2^2^2^2): the exponent overflows
     ("x + * y", 5, "cannot read the loss"),
+    ("x^2 +", 5, "the loss ends with '+'"),
+    ("x)", 2, "unmatched ')'"),
     ("(" * 51 + "x" + ")" * 51, 51, f"deeper than {50}"),
 ])
 def test_a_refusal_names_the_offending_part_and_its_column(text, column, part):
@@ -92,6 +94,14 @@ def test_a_refusal_names_the_offending_part_and_its_column(text, column, part):
         parse_loss(text)
     assert refused.value.column == column, str(refused.value)
     assert str(refused.value).startswith(f"column {column}:") and part in str(refused.value)
+
+
+@pytest.mark.parametrize("value", [["x"], None, 3.0, b"x"])
+def test_a_loss_that_is_not_text_is_refused(value):
+    with pytest.raises(LossError, match="must be text"):
+        parse_loss(value)
+    with pytest.raises(LossError):
+        make_problem("custom", loss=value) if value is not None else make_problem("custom", loss=[value])
 
 
 def test_a_long_loss_is_refused_by_its_length_before_parsing():
