@@ -94,8 +94,8 @@ def check_analysis(raw, problem) -> Request:
         raise SpecError(f"analysis: target={str(target)[:40]!r} is not a number")
     vary, grid, window = (), 0, None
     if kind == "basin":
-        if problem.dim < 2:
-            raise SpecError(f"analysis: {problem.id} has one parameter; a basin map needs two")
+        # a basin map on a one-parameter problem is refused when it runs, not here: switching the main view
+        # to such a problem must not make the whole settings (which carry this view) invalid
         grid = _whole(raw.get("grid", 40), "grid", 2, MAX_BASIN_SIDE)
         window = _window(raw.get("window"), problem)
     else:

@@ -23,6 +23,7 @@ from scenarios.settings import parse_settings, simulate, start_points
 from surfaces import get_problem
 
 from . import controls, figures, ids, metrics, scenario_ui, share, theme
+from .analysis.callbacks import register_analysis_callbacks
 from .guard import guarded
 
 CONTROL_INPUTS = (("hp-box", "value"), ("hp-bool", "value"), ("hp-choice", "value"), ("sched", "value"),
@@ -161,6 +162,7 @@ def render(settings: dict, drawn: dict, live_on: bool) -> dict:
 def register_callbacks(app) -> None:
     scenario_ui.register_scenario_callbacks(app)
     share.register_share_callbacks(app)
+    register_analysis_callbacks(app)
     fig_outputs = [Output(fid, "figure") for fid in ids.FIGURES]
     control_inputs = [Input(_pattern(kind), prop) for kind, prop in CONTROL_INPUTS]
 

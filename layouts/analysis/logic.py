@@ -1,0 +1,191 @@
+"""What the analysis lab's callbacks do, as plain functions of plain data (tested without a server).
+
+A *job* is the JSON the JOB store holds: the checked request (analysis/request.py) plus what it was
+computed for — problem, start, convention — and `sources`, the index in the main view's optimizer list
+that each analysed optimizer came from (None if it came from a link or scenario and matches none).
+Everything read back from the browser (the job store, clicks, control values) is re-checked here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from analysis import cell_values, spec_text, with_values
+from analysis.request import Request, check_analysis, run_analysis
+from optimizers import SpecError, parse_spec
+from scenarios import schema
+from scenarios.settings import check_start, load_settings
+from surfaces import get_problem
+
+from .figures import basin_figure, map_figure, sweep_curves
+
+KINDS = {"sweep": "η sweep", "map": "hyperparameter map", "basin": "basin map"}
+DEFAULTS = {"kind": "sweep", "sweep": "0.001:100:41:log", "axis1": "eta=0.001:10:30:log", "axis2": "gamma=0:0.99:30",
+            "grid": 60, "metric": "steps"}
+MAX_SOURCES = 64
+
+
+def without(text: str, names) -> str:
+    """The spec with the named hyperparameters removed (they are the ones a sweep varies)."""
+    spec = parse_spec(text)
+    return spec_text(dataclasses.replace(spec, hp={k: v for k, v in spec.hp.items() if k not in names}))
+
+
+def _int(value, fallback: int) -> int:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return fallback
+    return int(number) if np.isfinite(number) and number.is_integer() else fallback
+
+
+def build_job(kind, checked, sweep_range, axis1, axis2, grid, steps, metric, settings: dict) -> dict:
+    """The job for the Run button: the request built from the controls and the main view. SpecError if bad."""
+    specs = settings["optimizers"]
+    chosen = [i for i in (checked or []) if type(i) is int and 0 <= i < len(specs)] or [0]
+    if kind == "sweep":
+        sources = chosen[:4]
+        raw = {"kind": "sweep", "vary": [f"eta={schema.text(sweep_range, 100) or ''}"],
+               "optimizers": [without(specs[i], {"eta"}) for i in sources]}
+    elif kind == "map":
+        sources = chosen[:1]
+        vary = [schema.text(axis1, 100) or "", schema.text(axis2, 100) or ""]
+        names = {v.partition("=")[0].strip() for v in vary}
+        raw = {"kind": "map", "vary": vary, "optimizers": [without(specs[sources[0]], names)]}
+    elif kind == "basin":
+        sources = chosen[:2]
+        raw = {"kind": "basin", "grid": _int(grid, -1), "optimizers": [specs[i] for i in sources]}
+    else:
+        raise SpecError(f"unknown analysis {str(kind)[:20]!r}")
+    raw.update(steps=_int(steps, -1), metric=metric if metric in ("steps", "loss") else "steps")
+    problem = get_problem(settings["problem"])
+    request = check_analysis(raw, problem)
+    return {"request": request.as_dict(), "problem": problem.id, "start": list(settings["start"]),
+            "convention": settings["convention"], "sources": sources}
+
+
+def job_from_view(settings: dict) -> dict | None:
+    """The job a scenario or link asks for (settings.view.analysis), sources matched by optimizer id."""
+    raw = settings["view"].get("analysis")
+    if not raw:
+        return None
+    ids = [parse_spec(s).optimizer.id for s in settings["optimizers"]]
+    sources = [next((i for i, oid in enumerate(ids) if oid == parse_spec(s).optimizer.id), None)
+               for s in raw["optimizers"]]
+    return {"request": raw, "problem": settings["problem"], "start": list(settings["start"]),
+            "convention": settings["convention"], "sources": sources}
+
+
+def check_job(job) -> tuple[Request, object, list[float], str, list[int | None]]:
+    """The job store as the browser sent it back, re-checked whole; SpecError if anything is off."""
+    if not isinstance(job, dict) or set(job) != {"request", "problem", "start", "convention", "sources"}:
+        raise SpecError("the analysis job is not readable: run it again")
+    if not isinstance(job["problem"], str):
+        raise SpecError("the analysis job names no problem")
+    problem = get_problem(job["problem"])
+    start = check_start(job["start"], problem.id)
+    if job["convention"] not in ("lecture", "pytorch"):
+        raise SpecError("the analysis job has no valid convention")
+    request = check_analysis(job["request"], problem)
+    sources = job["sources"]
+    if not (isinstance(sources, list) and len(sources) == len(request.optimizers)
+            and all(s is None or (type(s) is int and 0 <= s < MAX_SOURCES) for s in sources)):
+        raise SpecError("the analysis job's optimizer list is not readable: run it again")
+    return request, problem, start, job["convention"], sources
+
+
+def current_values(spec_text_: str, names: list[str]) -> list[float | None]:
+    """The values a spec gives the varied names (its own, else the declared default)."""
+    spec = parse_spec(spec_text_)
+    out = []
+    for name in names:
+        if name.startswith("schedule."):
+            value = (spec.schedule.params.get(name.split(".", 1)[1]) if spec.schedule else None)
+        else:
+            value = spec.hp.get(name, spec.optimizer.defaults().get(name))
+        out.append(float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None)
+    return out
+
+
+def compute(job, settings: dict | None, progress=None) -> tuple[list[dict], str]:
+    """Run the job; the figures (one, or two basin maps) and a one-line summary."""
+    request, problem, start, convention, sources = check_job(job)
+    results = run_analysis(request, problem, start=start, convention=convention, progress=progress)
+    specs = (settings or {}).get("optimizers") or []
+    names = [a.name for a in request.vary]
+
+    def source_spec(k):
+        i = sources[k]
+        return specs[i] if i is not None and i < len(specs) else None
+
+    if request.kind == "sweep":
+        current = [current_values(source_spec(k), names)[0] if source_spec(k) else None for k in range(len(results))]
+        figs = [sweep_curves(results, list(request.optimizers), current)]
+    elif request.kind == "map":
+        marker = current_values(source_spec(0), names) if source_spec(0) else None
+        figs = [map_figure(results[0], request.metric, tuple(marker) if marker and None not in marker else None)]
+    else:
+        figs = [basin_figure(r, problem) for r in results]
+    runs = sum(r.runs for r in results)
+    diverged = sum(int((r.diverged_at >= 0).sum()) for r in results)
+    reached = sum(int((r.steps_to_target >= 0).sum()) for r in results)
+    message = (f"{KINDS[request.kind]}: {runs:,} runs × {request.steps} steps on {problem.id} in one batched call "
+               f"per optimizer — {reached:,} reached loss ≤ {results[0].target:.3g}, {diverged:,} diverged. "
+               f"Click {'a point' if request.kind == 'sweep' else 'a cell' if request.kind == 'map' else 'a start'} "
+               f"to load it into the main view.")
+    return figs, message
+
+
+def _point(click) -> dict | None:
+    points = click.get("points") if isinstance(click, dict) else None
+    return points[0] if isinstance(points, list) and points and isinstance(points[0], dict) else None
+
+
+def clicked(job, graph: int, click, settings: dict) -> dict:
+    """The main view's settings after a click on the analysis figure `graph` (0 or 1); SpecError if the
+    click does not name a cell of the job. The loaded configuration is exactly the cell's run: the job's
+    problem, start, convention and steps, and the cell's spec in place of the optimizer it came from."""
+    request, problem, start, convention, sources = check_job(job)
+    point = _point(click)
+    if point is None:
+        raise SpecError("the click did not name a cell")
+    new = {**settings, "problem": problem.id, "start": start, "convention": convention, "steps": request.steps,
+           "starts": 1}
+    specs = list(settings["optimizers"]) if settings["problem"] == problem.id else []
+    if request.kind == "basin":
+        x, y = point.get("x"), point.get("y")
+        if not (schema.is_number(x) and schema.is_number(y)):
+            raise SpecError("the click did not name a start")
+        start = list(start) if problem.dim > 2 else [0.0, 0.0]
+        start[0], start[1] = float(x), float(y)
+        new.update(start=check_start(start, problem.id), optimizers=list(request.optimizers))
+        return _valid(new)
+    data = point.get("customdata")
+    if request.kind == "sweep":
+        if not (isinstance(data, list) and len(data) == 2 and all(type(v) is int for v in data)):
+            raise SpecError("the click did not name a point of the sweep")
+        k, j = data
+        axis = request.vary[0]
+        if not (0 <= k < len(request.optimizers) and 0 <= j < axis.n):
+            raise SpecError("the click names no point of this sweep")
+        row = np.array([axis.values()[j]])
+    else:
+        cells = cell_values(list(request.vary))
+        if type(data) is not int or not 0 <= data < len(cells):
+            raise SpecError("the click did not name a cell of the map")
+        k, row = 0, cells[data]
+    spec = spec_text(with_values(parse_spec(request.optimizers[k]), list(request.vary), row))
+    i = sources[k]
+    if i is not None and i < len(specs):
+        specs[i] = spec
+    else:
+        specs = (specs + [spec])[-12:]
+    new["optimizers"] = specs
+    return _valid(new)
+
+
+def _valid(settings: dict) -> dict:
+    out, _ = load_settings(settings, strict=True)
+    return out
