@@ -264,3 +264,117 @@ def test_basins_refuse_bad_grids_windows_and_one_parameter_problems():
         basin(get_problem("bowl"), "gd", 10, 10, window=((1, -1), (0, 1)))
     with pytest.raises(SpecError, match="two"):
         basin(get_problem("reddi"), "gd", 10, 10)
+
+
+# ----------------------------------------------------------------------------- the analysis view (page, links, files)
+from analysis.request import MAX_ANALYSIS_WORK, check_analysis, run_analysis  # noqa: E402
+from layouts.analysis import logic  # noqa: E402
+from scenarios.settings import defaults, from_query, load_settings, to_query  # noqa: E402
+
+SWEEP_VIEW = {"kind": "sweep", "optimizers": ["gd", "momentum:gamma=0.9"], "vary": ["eta=0.01:10:7:log"], "steps": 100}
+
+
+def test_an_analysis_view_round_trips_through_settings_and_links():
+    settings = {**defaults("bowl"), "view": {"mode": "overlay", "dims": [0, 1], "analysis": SWEEP_VIEW}}
+    loaded, notices = load_settings(settings, strict=True)
+    assert notices == [] and loaded["view"]["analysis"]["vary"] == ["eta=0.01:10.0:7:log"]
+    again, notices = from_query(to_query(loaded))
+    assert notices == [] and again["view"]["analysis"] == loaded["view"]["analysis"]
+
+
+@pytest.mark.parametrize("bad, match", [
+    ({**SWEEP_VIEW, "kind": "maps"}, "kind"),
+    ({**SWEEP_VIEW, "optimizers": ["gd"] * 5}, "1 to 4"),
+    ({**SWEEP_VIEW, "optimizers": "gd"}, "list"),
+    ({**SWEEP_VIEW, "vary": ["eta=0.01:10:300:log"]}, "at most 200"),
+    ({**SWEEP_VIEW, "vary": ["eta=10:0.01:7"]}, "reversed"),
+    ({**SWEEP_VIEW, "optimizers": ["gd:eta=1"]}, "fixes eta"),
+    ({**SWEEP_VIEW, "steps": 5001}, r"\[0, 5,000\]"),
+    ({**SWEEP_VIEW, "steps": True}, "whole number"),
+    ({**SWEEP_VIEW, "extra": 1}, "unknown key"),
+    ({**SWEEP_VIEW, "target": float("nan")}, "not a number"),
+    ({"kind": "map", "optimizers": ["momentum"], "vary": ["eta=0.1:1:101", "gamma=0:0.9:10"]}, "at most 100"),
+    ({"kind": "map", "optimizers": ["momentum"], "vary": ["eta=0.1:1:10"]}, "varies 2 names"),
+    ({"kind": "basin", "optimizers": ["gd"], "grid": 201}, r"\[2, 200\]"),
+    ({"kind": "basin", "optimizers": ["gd", "gd", "gd"], "grid": 10}, "1 to 2"),
+    ({"kind": "basin", "optimizers": ["gd"], "grid": 200, "steps": 1000}, "MAX_ANALYSIS_WORK"),
+    ({"kind": "basin", "optimizers": ["gd"], "grid": 10, "window": [[1, 0], [0, 1]]}, "below"),
+    ("sweep", "object"),
+])
+def test_bad_analysis_views_are_refused_naming_the_part(bad, match):
+    with pytest.raises(SpecError, match=match):
+        check_analysis(bad, get_problem("bowl"))
+
+
+def test_a_link_with_a_bad_analysis_keeps_the_rest_and_says_so():
+    settings, notices = load_settings({"problem": "bowl", "view": {"analysis": {**SWEEP_VIEW, "steps": -3}}},
+                                      strict=False)
+    assert "analysis" not in settings["view"] and any("analysis" in n for n in notices)
+
+
+def test_budget_is_runs_times_rows_over_all_optimizers():
+    view = {"kind": "map", "optimizers": ["momentum"], "vary": ["eta=0.1:1:100", "gamma=0:0.9:100"],
+            "steps": MAX_ANALYSIS_WORK // 10_000 - 1}
+    assert check_analysis(view, get_problem("bowl")).runs == 10_000
+    with pytest.raises(SpecError, match="MAX_ANALYSIS_WORK"):
+        check_analysis({**view, "steps": view["steps"] + 1}, get_problem("bowl"))
+
+
+def test_run_analysis_reports_progress_over_all_optimizers(monkeypatch):
+    monkeypatch.setattr(maps, "PROGRESS_EVERY", 0.0)
+    seen = []
+    request = check_analysis(SWEEP_VIEW, get_problem("bowl"))
+    results = run_analysis(request, get_problem("bowl"), progress=lambda d, t: seen.append((d, t)))
+    assert len(results) == 2 and seen[-1] == (200, 200) and (100, 200) in seen
+
+
+# ----------------------------------------------------------------------------- the page's adapters
+def test_a_map_cell_click_loads_a_spec_whose_run_equals_the_cell():
+    settings = {**defaults("ravine"), "optimizers": ["gd:eta=0.1", "momentum:eta=0.05,gamma=0.5"]}
+    job = logic.build_job("map", [1], "", "eta=0.001:0.5:9:log", "gamma=0:0.95:7", 0, 120, "steps", settings)
+    assert job["request"]["optimizers"] == ["momentum"] and job["sources"] == [1]
+    request, problem, start, _, _ = logic.check_job(job)
+    (result,) = run_analysis(request, problem, start=start)
+    for cell in (0, 23, 62):
+        new = logic.clicked(job, 0, {"points": [{"customdata": cell}]}, settings)
+        assert new["optimizers"][0] == "gd:eta=0.1" and new["steps"] == 120
+        traj = single(problem, new["optimizers"][1], new["start"], new["steps"])
+        assert traj.diverged_at[0] == result.diverged_at[cell]
+        assert_same(traj.loss[traj.last_row(0), 0], result.final_loss[cell], f"cell {cell}")
+
+
+def test_a_sweep_point_click_replaces_the_optimizer_it_came_from():
+    settings = defaults()
+    job = logic.build_job("sweep", [0, 2], "0.01:10:5:log", "", "", 0, 50, "steps", settings)
+    assert job["request"]["optimizers"] == ["gd", "adam"] and job["sources"] == [0, 2]
+    new = logic.clicked(job, 0, {"points": [{"customdata": [1, 4]}]}, settings)
+    assert new["optimizers"] == ["gd:eta=1", "momentum:eta=1,gamma=0.9", "adam:eta=10.0"]
+
+
+def test_a_basin_click_runs_both_optimizers_from_that_start():
+    settings = defaults("himmelblau")
+    job = logic.build_job("basin", [0, 1], "", "", "", 12, 80, "steps", settings)
+    new = logic.clicked(job, 1, {"points": [{"x": 1.25, "y": -3.5}]}, settings)
+    assert new["start"] == [1.25, -3.5] and new["optimizers"] == [settings["optimizers"][0], settings["optimizers"][1]]
+
+
+@pytest.mark.parametrize("job", [None, [], {"request": {}}, {"request": SWEEP_VIEW, "problem": "bowl", "start": [9, 9],
+                                                              "convention": "lecture", "sources": [0, 1]},
+                                 {"request": SWEEP_VIEW, "problem": "nope", "start": [0, 0], "convention": "lecture",
+                                  "sources": [0, 1]},
+                                 {"request": SWEEP_VIEW, "problem": "bowl", "start": [0, 0], "convention": "lecture",
+                                  "sources": [0]},
+                                 {"request": {**SWEEP_VIEW, "steps": 10**9}, "problem": "bowl", "start": [0, 0],
+                                  "convention": "lecture", "sources": [0, 1]}])
+def test_a_tampered_job_store_is_refused_before_any_run(job):
+    with pytest.raises(SpecError):
+        logic.check_job(job)
+
+
+@pytest.mark.parametrize("click", [None, {}, {"points": []}, {"points": [{"customdata": [0, 99]}]},
+                                   {"points": [{"customdata": [7, 0]}]}, {"points": [{"customdata": "x"}]}])
+def test_a_click_that_names_no_point_is_refused(click):
+    settings = defaults()
+    job = logic.build_job("sweep", [0], "0.01:10:5:log", "", "", 0, 20, "steps", settings)
+    with pytest.raises(SpecError):
+        logic.clicked(job, 0, click, settings)

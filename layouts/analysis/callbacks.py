@@ -7,6 +7,8 @@ Cancel; clicks on the figures load exactly that configuration into the main view
 
 from __future__ import annotations
 
+import logging
+
 from dash import Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
@@ -15,11 +17,12 @@ from scenarios import schema
 from scenarios.settings import parse_settings
 
 from .. import ids as main_ids
-from ..guard import guarded
+from ..guard import failure_message, guarded
 from . import ids
 from .logic import build_job, check_job, clicked, compute, job_from_view
 from .section import HIDE, HINTS, SHOW
 
+log = logging.getLogger(__name__)
 SPLIT = {"display": "inline-block", "width": "50%"}
 
 
@@ -101,6 +104,9 @@ def register_analysis_callbacks(app) -> None:
             figs, message = compute(job, settings, lambda done, total: set_progress((str(done), str(total))))
         except SpecError as err:
             return no_update, no_update, no_update, no_update, _bad(str(err)), no_update
+        except Exception as err:  # a bug must not leave the page waiting: say so, keep the last figures
+            log.exception("analysis job failed")
+            return no_update, no_update, no_update, no_update, _bad(failure_message("analysis", err)), no_update
         if len(figs) == 1:
             return figs[0], {"data": [], "layout": {}}, {}, HIDE, message, job
         return figs[0], figs[1], SPLIT, SPLIT, message, job

@@ -17,7 +17,7 @@ from analysis.request import Request, check_analysis, run_analysis
 from optimizers import SpecError, parse_spec
 from scenarios import schema
 from scenarios.settings import check_start, load_settings
-from surfaces import get_problem
+from surfaces import UnknownProblem, get_problem
 
 from .figures import basin_figure, map_figure, sweep_curves
 
@@ -82,9 +82,12 @@ def check_job(job) -> tuple[Request, object, list[float], str, list[int | None]]
     """The job store as the browser sent it back, re-checked whole; SpecError if anything is off."""
     if not isinstance(job, dict) or set(job) != {"request", "problem", "start", "convention", "sources"}:
         raise SpecError("the analysis job is not readable: run it again")
-    if not isinstance(job["problem"], str):
-        raise SpecError("the analysis job names no problem")
-    problem = get_problem(job["problem"])
+    try:
+        problem = get_problem(job["problem"]) if isinstance(job["problem"], str) else None
+    except UnknownProblem:
+        problem = None
+    if problem is None:
+        raise SpecError("the analysis job names no known problem: run it again")
     start = check_start(job["start"], problem.id)
     if job["convention"] not in ("lecture", "pytorch"):
         raise SpecError("the analysis job has no valid convention")
