@@ -260,10 +260,14 @@ def share_bar() -> html.Div:
         html.Div([
             html.Button("Save settings", id=ids.SAVE_SETTINGS, className="dl-button",
                         title="download the current settings as a JSON file"),
-            dcc.Upload(html.Button("Load settings…", className="dl-button",
-                                   title=f"load a settings JSON file (at most {MAX_SETTINGS_BYTES // 1000} kB)"),
-                       id=ids.LOAD_SETTINGS, accept=".json,application/json", max_size=UPLOAD_CAP,
-                       className="dl-upload"),
+            html.Span(dcc.Upload(html.Button("Load settings…", className="dl-button",
+                                             title=f"load a settings JSON file (at most "
+                                                   f"{MAX_SETTINGS_BYTES // 1000} kB)"),
+                                 id=ids.LOAD_SETTINGS, accept=".json,application/json", max_size=UPLOAD_CAP,
+                                 className="dl-upload"),
+                      className="dl-upload-limit",  # assets/upload_limit.js: files the browser refuses
+                      **{"data-max-bytes": str(UPLOAD_CAP), "data-limit-kb": str(MAX_SETTINGS_BYTES // 1000),
+                         "data-msg": ids.FILE_MSG}),
             dcc.Download(id=ids.SETTINGS_DOWNLOAD),
         ], className="dl-share-group"),
         html.Div([

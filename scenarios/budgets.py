@@ -2,14 +2,15 @@
 
 A request's cost is known before any work starts (DESIGN.md §6): the settings schema clamps or refuses
 anything over these, and each refusal message quotes the constant by name and value, so a teacher who
-reads "over MAX_PAGE_WORK = 200,000" knows what to change here. Pure Python, no imports: the CLI,
+reads "over MAX_PAGE_WORK = 100,000" knows what to change here. Pure Python, no imports: the CLI,
 the page and the exports all read their limits from this one module.
 
 Why these values (2-core machine, ~100 students): one main update (engine + figures) should stay
-below ~0.5 s. The engine costs about 20–45 µs per update step of one optimizer (the Python loop) plus
-~0.5 µs per run and step (the vectorised arithmetic); the figures and the payload cost per run and
-recorded row. Hence three numbers: runs drawn at once, run-rows per request and optimizer-steps.
-The course's own scenarios use at most 4 optimizers × 1 run × 3,000 steps (6,000 optimizer-steps).
+below ~0.5 s. Measured on this machine (busy, so the figures are high): the engine costs 30–75 µs per
+update step of one optimizer (its Python loop; 4 Adam × 5,000 steps = 1.5 s), the trajectory payload
+~5 µs per run and recorded row (1 × 100 starts × 2,000 steps = 0.9 s), the rest is small. Hence three
+numbers: runs drawn at once, run-rows per request, optimizer-steps per request. The course's own
+scenarios use at most 2 optimizers × 3,000 steps (6,000 optimizer-steps) and a few hundred run-rows.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ MAX_OPTIMIZERS = 12  # optimizers compared at once (one colour each)
 MAX_PAGE_STEPS = 5_000  # updates per run on the page (the CLI allows the engine's MAX_STEPS)
 MAX_PAGE_STARTS = 100  # runs per optimizer ("starts")
 MAX_PAGE_RUNS = 200  # optimizers × starts drawn at once (each run is a trace in six figures)
-MAX_PAGE_WORK = 200_000  # runs × (steps + 1) per request: rows computed, packed and sent
-MAX_PAGE_LOOP = 24_000  # optimizers × steps per request: iterations of the engine's Python loop
+MAX_PAGE_WORK = 100_000  # runs × (steps + 1) per request: rows computed, packed and sent
+MAX_PAGE_LOOP = 15_000  # optimizers × steps per request (the engine's Python loop): 3 × MAX_PAGE_STEPS
 MAX_SPEC_CHARS = 300  # one optimizer spec string
 MAX_DIM = 16  # parameters of a problem a start may name
 
@@ -45,7 +46,7 @@ MAX_EXPORT_BYTES = 50_000_000  # size of one exported file
 
 
 def over(what: str, name: str) -> str:
-    """The refusal text: what was asked for and the limit, named ("… is over MAX_PAGE_WORK = 200,000")."""
+    """The refusal text: what was asked for and the limit, named ("… is over MAX_PAGE_WORK = 100,000")."""
     return f"{what} is over {name} = {globals()[name]:,}"
 
 
