@@ -23,6 +23,7 @@ from .logic import build_job, check_job, clicked, compute, job_from_view
 from .section import HIDE, HINTS, SHOW
 
 log = logging.getLogger(__name__)
+POLL_MS = 200  # the page asks for progress this often (Dash's default, 1 s, would be the first report's delay)
 SPLIT = {"display": "inline-block", "width": "50%"}
 
 
@@ -89,7 +90,7 @@ def register_analysis_callbacks(app) -> None:
     @app.callback(Output(ids.GRAPH, "figure"), Output(ids.GRAPH2, "figure"), Output(ids.GRAPH, "style"),
                   Output(ids.GRAPH2, "style"), Output(ids.MSG, "children"), Output(ids.SHOWN, "data"),
                   Input(ids.JOB, "data"), State(main_ids.SETTINGS, "data"),
-                  background=True,
+                  background=True, interval=POLL_MS,
                   progress=[Output(ids.PROGRESS, "value"), Output(ids.PROGRESS, "max")],
                   progress_default=["0", "1"],
                   cancel=[Input(ids.CANCEL, "n_clicks")],
