@@ -343,7 +343,7 @@ def to_query(settings: dict) -> str:
     pairs = [("problem", settings["problem"])]
     pairs += [(key, settings[key]) for key in CUSTOM_KEYS if key in settings]
     pairs += [("opt", spec) for spec in settings["optimizers"]]
-    pairs += [("start", ",".join(f"{v:.12g}" for v in settings["start"])),
+    pairs += [("start", ",".join(repr(float(v)).removesuffix(".0") for v in settings["start"])),  # exact
               ("starts", settings["starts"]), ("steps", settings["steps"]),
               ("shuffle", str(settings["shuffle"]).lower()), ("seed", settings["seed"]),
               ("convention", settings["convention"])]
