@@ -183,9 +183,9 @@ def upload_result(contents: str | None, name: str | None) -> tuple[dict | None, 
 # ----------------------------------------------------------------------------- export
 def export_options(plot: str | None, scale, theme: str | None) -> ExportOptions:
     """The picker's values as ExportOptions (anything a picker cannot send → the default)."""
-    return ExportOptions(plot=plot if plot in dict(PLOTS) else "contour",
-                         scale=float(scale) if scale in SCALES else 2.0,
-                         theme=theme if theme in dict(THEMES) else "white")
+    return ExportOptions(plot=plot if isinstance(plot, str) and plot in dict(PLOTS) else "contour",
+                         scale=float(scale) if schema.is_number(scale) and scale in SCALES else 2.0,
+                         theme=theme if isinstance(theme, str) and theme in dict(THEMES) else "white")
 
 
 def export_name(settings: dict, fmt: str, options: ExportOptions) -> str:
@@ -200,8 +200,8 @@ def export_name(settings: dict, fmt: str, options: ExportOptions) -> str:
 def export_file(settings: dict, fmt: str, options: ExportOptions, progress=None) -> tuple[dict | None, str]:
     """(dcc.Download data or None, message). A failed render is a message, never a server error.
     `progress(done, total, stage)` hears the export's stages (the page's progress bar)."""
-    if fmt not in FORMATS:
-        return None, f"Unknown format {fmt!r}."
+    if not isinstance(fmt, str) or fmt not in FORMATS:
+        return None, f"Unknown format {schema.short(fmt)}."
     try:
         data = export_bytes(settings, fmt, options, progress=progress)
     except Exception as err:  # kaleido / Chromium / the engine: report it on the page
@@ -411,6 +411,9 @@ def register_share_callbacks(app) -> None:
         def progress(done: int, total: int, stage: str) -> None:
             set_progress((str(done), str(total), stage))
 
+        settings, problems = parse_settings(settings)  # the same schema (and budgets) as every way in
+        if settings is None:
+            return no_update, " ".join(problems), "dl-share-msg dl-share-bad"
         data, message = export_file(settings, fmt, export_options(plot, scale, theme), progress)
         return data or no_update, message, "dl-share-msg " + ("dl-share-ok" if data else "dl-share-bad")
 
