@@ -74,11 +74,12 @@ def default_manager():
 
 @functools.cache
 def _diskcache_manager(path: str):
-    import dash
     import diskcache
 
-    return dash.DiskcacheManager(diskcache.Cache(path, size_limit=CACHE_BYTES), cache_by=[_job_nonce],
-                                 expire=JOB_RESULT_SECONDS)
+    from layouts.jobs import DiskcacheJobs
+
+    return DiskcacheJobs(diskcache.Cache(path, size_limit=CACHE_BYTES), cache_by=[_job_nonce],
+                         expire=JOB_RESULT_SECONDS)
 
 
 @functools.cache

@@ -63,8 +63,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+NICE: list[str] = []  # ["nice", "-n", "-10"] with --nice: server and locust ahead of other work on a shared machine
+
+
 def start_gunicorn(app_dir: Path, port: int, workers: int, env: dict | None = None) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "gunicorn", "app:server", "-w", str(workers), "-b", f"127.0.0.1:{port}",
+    cmd = [*NICE, sys.executable, "-m", "gunicorn", "app:server", "-w", str(workers), "-b", f"127.0.0.1:{port}",
            "--timeout", "60", "--log-level", "warning"]
     proc = subprocess.Popen(cmd, cwd=app_dir, env={**os.environ, **(env or {})})
     deadline = time.time() + 60
@@ -278,7 +281,7 @@ def report_costs(costs: dict) -> None:
 
 
 def run_locust(base: str, flows_path: Path, csv_prefix: Path, users: int, rate: int, duration: str) -> list[dict]:
-    cmd = [*locust_command(), "-f", str(LOCUSTFILE), "--headless", "-u", str(users), "-r", str(rate),
+    cmd = [*NICE, *locust_command(), "-f", str(LOCUSTFILE), "--headless", "-u", str(users), "-r", str(rate),
            "-t", duration, "--host", base, "--csv", str(csv_prefix), "--only-summary", "--loglevel", "WARNING"]
     done = subprocess.run(cmd, env={**os.environ, "DL_FLOWS": str(flows_path)}, capture_output=True, text=True)
     if not Path(f"{csv_prefix}_stats.csv").exists():
@@ -311,7 +314,12 @@ def main(argv=None) -> int:
     ap.add_argument("--out", type=Path, default=None, help="keep the CSVs and flows here")
     ap.add_argument("--repeats", type=int, default=20, help="replays of each flow alone, for its cost")
     ap.add_argument("--costs-only", action="store_true", help="only the cost of each flow, no locust run")
+    ap.add_argument("--nice", type=int, default=None,
+                    help="run gunicorn and locust at this niceness (e.g. -10 as root: a shared machine's other "
+                         "work then waits, which approximates a dedicated server)")
     args = ap.parse_args(argv)
+    if args.nice is not None:
+        NICE[:] = ["nice", "-n", str(args.nice)]
     out = args.out or Path(tempfile.mkdtemp(prefix="dl-load-"))
     out.mkdir(parents=True, exist_ok=True)
     port = free_port()
@@ -322,7 +330,8 @@ def main(argv=None) -> int:
         flows = record_flows(base)
         flows_path = out / "flows.json"
         flows_path.write_text(json.dumps(flows), encoding="utf-8")
-        print(f"app: {args.app_dir.resolve()}  gunicorn -w {args.workers}  {args.users} users, "
+        print(f"app: {args.app_dir.resolve()}  gunicorn -w {args.workers}{' ' + ' '.join(NICE) if NICE else ''}  "
+              f"{args.users} users, "
               f"+{args.rate}/s, {args.time}; page view = {len(flows['page'])} requests, "
               f"η change = {len(flows['eta'])} POSTs")
         report_costs(flow_costs(base, flows, server, args.repeats))

@@ -113,8 +113,11 @@ def test_a_forked_export_job_renders_with_its_workers_chromium_and_a_dead_one_is
     job.join(30)
     assert head == b"\x89PNG\r\n\x1a\n" and own_browser is None
     assert chromium.session_browser_pid() == browser  # the same browser served the job
-    psutil.Process(browser).kill()
-    psutil.Process(browser).wait(10)
+    chromium_proc = psutil.Process(browser).children()[0]  # the session's pid is choreographer's pipe wrapper
+    assert "chromium" in chromium_proc.name()
+    for proc in [*chromium_proc.children(recursive=True), chromium_proc]:  # a crash: the browser is gone
+        proc.kill()
+    psutil.wait_procs([chromium_proc], timeout=10)
     assert chromium.render_images([_tiny_figure()], "png")[0][:8] == b"\x89PNG\r\n\x1a\n"
     assert chromium.session_browser_pid() not in (None, browser)
 
