@@ -23,7 +23,22 @@ def rowdot(A: Array, B: Array) -> Array:
     """Σ_k A[r, k] B[k, d] (or B[r, k, d]) summed in an order that does not depend on R, so a run
     gives the same bits alone or in a batch (a BLAS matmul blocks differently for different R)."""
     Bb = B if B.ndim == 3 else B[None]
-    return (A[:, :, None] * Bb).sum(axis=1)
+    return rowsum(A[:, :, None] * Bb)
+
+
+FEW = 8  # NumPy sums up to 7 terms left to right: a loop over columns gives the same bits
+
+
+def rowsum(A: Array) -> Array:
+    """Σ over axis 1 of (R, U) or (R, U, D). With few terms, one vector add per term: the same bits as
+    A.sum(axis=1) but ~25× faster at U = 2 (NumPy's reduction pays per row on short rows; sweeps and
+    basin maps run thousands of rows)."""
+    if A.shape[1] >= FEW:
+        return A.sum(axis=1)
+    out = A[:, 0].copy()
+    for u in range(1, A.shape[1]):
+        out += A[:, u]
+    return out
 
 
 def sigmoid(z: Array) -> Array:
@@ -54,20 +69,25 @@ class SigmoidProblem(Problem):
 
     def predict(self, P: Array, X: Array) -> Array:
         """f for every run and point: (R, n)."""
-        return sigmoid((P[:, None, :-1] * X[None]).sum(axis=2) + P[:, -1:])
+        if X.shape[1] >= FEW:
+            return sigmoid((P[:, None, :-1] * X[None]).sum(axis=2) + P[:, -1:])
+        z = P[:, None, 0] * X[None, :, 0]  # (R, n): Σ_k w_k x_k, term by term (see rowsum)
+        for k in range(1, X.shape[1]):
+            z += P[:, None, k] * X[None, :, k]
+        return sigmoid(z + P[:, -1:])
 
     def loss(self, P: Array) -> Array:
         r = self.predict(P, self.Xu) - self.mean_y  # (R, U)
-        return self.residual + 0.5 * (self.count * r * r).sum(axis=1)
+        return self.residual + 0.5 * rowsum(self.count * r * r)
 
     def loss_and_grad(self, P: Array) -> tuple[Array, Array]:
         f = self.predict(P, self.Xu)  # (R, U)
         r = f - self.mean_y
-        loss = self.residual + 0.5 * (self.count * r * r).sum(axis=1)
+        loss = self.residual + 0.5 * rowsum(self.count * r * r)
         delta = self.count * r * f * (1.0 - f)  # (R, U): Σ_group (f − y) f (1 − f)
         g = np.empty_like(P)
         g[:, :-1] = rowdot(delta, self.Xu)
-        g[:, -1] = delta.sum(axis=1)
+        g[:, -1] = rowsum(delta)
         return loss, g
 
     def grad(self, P: Array, idx: Array | None = None) -> Array:
