@@ -92,7 +92,17 @@ class MapResult:
     diverged_at: Array  # (R,) -1 if not
     param_names: tuple[str, ...]
     minimum: Array | None = None  # (R,) basin maps: index of the minimum reached, -1 if none
-    cell_specs: tuple[str, ...] = ()  # sweeps: the exact spec of each cell
+    base: RunSpec | None = None  # sweeps: the spec the axes vary
+    axes: tuple[Axis, ...] = ()
+
+    def cell_spec(self, i: int) -> str:
+        """Sweeps: the spec string of cell i, exact (it parses back to the cell's values)."""
+        row = np.array([self.columns[a.name][i] for a in self.axes])
+        return spec_text(with_values(self.base, list(self.axes), row))
+
+    @property
+    def cell_specs(self) -> tuple[str, ...]:
+        return tuple(self.cell_spec(i) for i in range(self.runs)) if self.axes else ()
 
     @property
     def runs(self) -> int:
@@ -167,10 +177,9 @@ def sweep(problem: Problem, spec: RunSpec | str, vary: list[Axis], steps: int, *
     target = default_target(problem) if target is None else float(target)
     s = _summarize(problem, with_values(spec, vary, values), np.repeat(start, R, axis=0), steps, target,
                    convention, progress)
-    specs = tuple(spec_text(with_values(spec, vary, row)) for row in values)
     return MapResult(problem.id, spec.text, steps, target, {a.name: values[:, i] for i, a in enumerate(vary)},
                      tuple(a.n for a in vary), s.final_params, s.final_loss, s.min_loss, s.hit, s.diverged_at,
-                     tuple(problem.param_names), cell_specs=specs)
+                     tuple(problem.param_names), base=spec, axes=tuple(vary))
 
 
 def basin_starts(problem: Problem, n: int, window=None, dims: tuple[int, int] = (0, 1)) -> Array:
