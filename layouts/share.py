@@ -405,6 +405,7 @@ def register_share_callbacks(app) -> None:
                            (Output(ids.EXPORT_MSG, "children"), "", ""),
                            (Output(ids.EXPORT_PROGRESS_WRAP, "style"), SHOW, HIDE)],
                   prevent_initial_call=True)
+    @guarded(ids.EXPORT_MSG)
     def export(set_progress, _n, fmt, plot, scale, theme, settings):
         lower_priority()  # this job yields the CPU to the students' callbacks
 

@@ -141,7 +141,8 @@ def parse_drawn(raw, n_specs: int) -> dict:
         return {}
     for row in rows:
         if not (isinstance(row, dict) and set(row) <= set(ROW_FIELDS) and {"opt", "run", "label"} <= set(row)
-                and all(_fits(v, ROW_FIELDS[k]) for k, v in row.items()) and 0 <= row["opt"] < max(len(specs), 1)):
+                and all(_fits(v, ROW_FIELDS[k]) for k, v in row.items())
+                and all(row[k] is not None for k in ("opt", "run", "label")) and 0 <= row["opt"] < len(specs)):
             return {}
     return raw if len(specs) == n_specs else {}
 

@@ -18,6 +18,7 @@ import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlencode
 
 import pytest
 import requests
@@ -113,7 +114,9 @@ VALID = {  # realistic values for props the layout leaves empty (clicks, uploads
     (ids.SCENARIO, "value"): "gd-vs-momentum",
     (ids.STEP, "data"): 10,
     (ids.LINK_OPENED, "data"): True,
+    (ids.EXPORT_FORMAT, "value"): "csv",  # the export job's valid request: a quick format
 }
+JOB_SECONDS = 60  # a background job (export) must have answered by then
 
 
 class Callback:
@@ -158,15 +161,33 @@ class Callback:
                     item["value"] = value
 
 
-def post(session, url: str, body: dict) -> tuple[int, float, dict | None]:
+def post(session, url: str, body: dict, query: str = "") -> tuple[int, float, dict | None]:
     t0 = time.perf_counter()
     try:
-        r = session.post(url + "/_dash-update-component", data=json.dumps(body), timeout=TIMEOUT,
+        r = session.post(url + "/_dash-update-component" + query, data=json.dumps(body), timeout=TIMEOUT,
                          headers={"Content-Type": "application/json"})
     except requests.Timeout:
         return -1, time.perf_counter() - t0, None
     payload = r.json() if r.status_code == 200 and r.content else None
     return r.status_code, time.perf_counter() - t0, payload
+
+
+def run_job(session, url: str, body: dict) -> list[int]:
+    """A background callback the way the browser runs it: the request starts a job, then the page polls
+    with the signed handles until the job's answer (or 204) comes back. Every status seen, in order."""
+    status, _, payload = post(session, url, body)
+    statuses = [status]
+    if status != 200 or not payload or "cacheKey" not in payload:
+        return statuses
+    query = "?" + urlencode({"cacheKey": payload["cacheKey"], "job": payload["job"]})
+    deadline = time.perf_counter() + JOB_SECONDS
+    while time.perf_counter() < deadline:
+        time.sleep(0.3)
+        status, _, reply = post(session, url, body, query)
+        statuses.append(status)
+        if status != 200 or (reply and "response" in reply):
+            return statuses
+    return [*statuses, -1]  # never answered
 
 
 # ----------------------------------------------------------------------------- hostile variants
@@ -225,13 +246,18 @@ def test_no_hostile_request_gets_a_server_error_or_hangs(base_url):
         cb.set_value(ids.LIVE, "data", live)
     valid = Counter()
     for cb in callbacks:
+        if cb.background:
+            seen = run_job(session, base_url, cb.body())
+            valid[seen[-1]] += 1
+            assert all(s in (200, 204) for s in seen), (cb.name, seen)
+            continue
         status, seconds, _ = post(session, base_url, cb.body())
         valid[status] += 1
         assert status in (200, 204) and seconds < TIMEOUT, (cb.name, status, seconds)
 
     # hostile variants: every field, a seeded sample of values (ALWAYS plus PER_FIELD others)
     rng = random.Random(10)
-    jobs = []
+    jobs, background = [], []
     for cb in callbacks:
         for section, i, sub, path in slots(cb):
             names = [*ALWAYS, *rng.sample(sorted(set(HOSTILE) - set(ALWAYS)), PER_FIELD)]
@@ -240,7 +266,8 @@ def test_no_hostile_request_gets_a_server_error_or_hangs(base_url):
                     continue
                 names = ["None", "nest200"]
             for name in names:
-                jobs.append((cb.name, section, path, name, variant(cb, section, i, sub, path, HOSTILE[name])))
+                job = (cb.name, section, path, name, variant(cb, section, i, sub, path, HOSTILE[name]))
+                (background if cb.background else jobs).append(job)
     started = time.perf_counter()
 
     def send(job):
@@ -255,9 +282,16 @@ def test_no_hostile_request_gets_a_server_error_or_hangs(base_url):
                 errors.append((job[:4], status))
             if seconds >= TIMEOUT:
                 slow.append((job[:4], round(seconds, 2)))
+    for job in background:  # one at a time: each forks a job, polled to its end
+        seen = run_job(session, base_url, job[-1])
+        for status in seen:
+            statuses[status] += 1
+        if any(s >= 500 or s < 0 for s in seen):
+            errors.append((job[:4], seen))
     elapsed = time.perf_counter() - started
     print(f"\nfuzz: {len(callbacks)} server callbacks ({len(by_output)} outputs), valid {dict(valid)}; "
-          f"{len(jobs)} hostile requests in {elapsed:.0f} s, statuses {dict(sorted(statuses.items()))}, "
+          f"{len(jobs)} hostile requests + {len(background)} background jobs in {elapsed:.0f} s, "
+          f"statuses {dict(sorted(statuses.items()))}, "
           f"slowest allowed {TIMEOUT:g} s, {len(slow)} slow, {len(errors)} errors")
     assert not errors, errors[:20]
     assert not slow, slow[:20]
