@@ -17,6 +17,7 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
+from .fast import run_one
 from .hyper import SpecError
 from .registry import Optimizer, get_optimizer
 from .schedules import Schedule, backtrack
@@ -340,7 +341,16 @@ def run(problem: Problem, optimizer: str | Optimizer, starts, steps: int, hp: di
         planned = t0 + steps
         etas = np.broadcast_to(schedule.rate(eta0, t_all, t_all // per_epoch, planned), (R, steps + 1))
         eta[0] = etas[:, 0]
-        for t in range(t0, t0 + steps):
+        done = 0  # updates already made by the fast path for one run (fast.py), when it applies
+        plain = batches is None and sched_state is None and evaluations is None and on_row is None and record
+        if R == 1 and plain and alive.any():
+            fast = run_one(problem, rule, state, hp_values, P, schedule, t0, steps, per_epoch, bound,
+                           params, loss, eta, rec)
+            if fast is not None:
+                P, state, current_loss, written = fast
+                alive = _check(current_loss, P, bound, written - 1, diverged_at, reasons, alive)
+                done = steps
+        for t in range(t0 + done, t0 + steps):
             if not alive.any():
                 break
             i = t - t0

@@ -13,10 +13,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from numpy import tanh
 
 from .base import Array, Problem
 
 DATA = Path(__file__).parent / "data"
+MAX_FLOAT_GROUPS = 8  # distinct x up to which one run's loss and gradient are faster on floats than in NumPy
 
 
 def rowdot(A: Array, B: Array) -> Array:
@@ -66,6 +68,7 @@ class SigmoidProblem(Problem):
         # ½ Σ_i (y_i − ȳ_group)²: the part of the loss no (w, b) can remove; with it the loss is
         # ½ Σ_u n_u (f_u − ȳ_u)² + residual, accurate to full relative precision near a minimum
         self.residual = 0.5 * float(np.sum((self.Y - self.mean_y[inverse]) ** 2))
+        self.groups = tuple(zip(self.Xu.tolist(), self.count.tolist(), self.mean_y.tolist(), strict=True))
 
     def predict(self, P: Array, X: Array) -> Array:
         """f for every run and point: (R, n)."""
@@ -90,6 +93,32 @@ class SigmoidProblem(Problem):
         g[:, -1] = rowsum(delta)
         return loss, g
 
+    def loss_and_grad_floats(self):
+        """loss_and_grad of one run on plain floats, `(w..., b) -> (loss, (∂w..., ∂b))`, for the engine's
+        fast path at R = 1: NumPy spends ~15 µs in call overhead on a (1, D) array, this ~2 µs. The same
+        operations in the same order and NumPy's tanh, so the same bits. None when there are too many
+        distinct x for plain floats to win."""
+        if len(self.groups) > MAX_FLOAT_GROUPS:
+            return None
+        groups, residual = self.groups, self.residual
+        if self.X.shape[1] > 1:
+            return lambda p: _loss_and_grad_floats(groups, residual, p)
+        groups = tuple((x[0], n, y) for x, n, y in groups)
+
+        def one_input(p):  # the common case written out: ~2x faster than the general loop
+            w, b = p
+            loss = gw = gb = 0.0
+            for x, n, y in groups:
+                f = 0.5 * (1.0 + float(tanh(0.5 * (w * x + b))))
+                nr = n * (f - y)
+                loss += nr * (f - y)
+                delta = nr * f * (1.0 - f)
+                gw += delta * x
+                gb += delta
+            return residual + 0.5 * loss, (gw, gb)
+
+        return one_input
+
     def grad(self, P: Array, idx: Array | None = None) -> Array:
         if idx is None:
             return self.loss_and_grad(P)[1]
@@ -109,6 +138,24 @@ class SigmoidProblem(Problem):
         else:
             f = sigmoid((P[:, None, :-1] * X).sum(axis=2) + P[:, -1:])
         return 0.5 * ((Y - f) ** 2).sum(axis=1)
+
+
+def _loss_and_grad_floats(groups, residual: float, p: tuple[float, ...]) -> tuple[float, tuple[float, ...]]:
+    """SigmoidProblem.loss_and_grad for one run on floats, any number of inputs."""
+    *w, b = p
+    loss, g = 0.0, [0.0] * len(p)
+    for x, n, y in groups:  # (Din,) inputs, points, ȳ of one group
+        wx = w[0] * x[0]
+        for k in range(1, len(x)):
+            wx += w[k] * x[k]
+        f = 0.5 * (1.0 + float(tanh(0.5 * (wx + b))))
+        nr = n * (f - y)
+        loss += nr * (f - y)
+        delta = nr * f * (1.0 - f)
+        for k, xk in enumerate(x):
+            g[k] += delta * xk
+        g[-1] += delta
+    return residual + 0.5 * loss, tuple(g)
 
 
 def _csv(name: str) -> Array:
