@@ -240,3 +240,27 @@ def test_the_engine_refuses_impossible_starts_and_step_counts(starts, steps, wor
     with pytest.raises(SpecError) as err:
         run_spec(get_problem("bowl"), "gd", starts, steps)
     assert words in str(err.value)
+
+
+def test_a_settings_store_the_server_refuses_keeps_the_figures_and_says_why():
+    """The main update with {"steps": true} in the store: HTTP 200, no figure or store is touched, the
+    status line names the problem (before, it ran 1 step)."""
+    client = create_app().server.test_client()
+    deps = client.get("/_dash-dependencies").get_json()
+    main = next(d for d in deps if d["output"].startswith(f"..{ids.SETTINGS}.data...{ids.DRAWN}.data"))
+    outputs = []
+    for part in main["output"][2:-2].split("..."):
+        cid, prop = part.split("@")[0].rsplit(".", 1)
+        outputs.append([] if cid.startswith("{") else {"id": cid, "property": prop})
+    inputs = [{"id": ids.SETTINGS, "property": "data", "value": {**defaults(), "steps": True}},
+              *[[] for _ in main["inputs"][1:]]]
+    state = [{"id": ids.DRAWN, "property": "data", "value": {}}, {"id": ids.LIVE, "property": "data",
+                                                                  "value": {"on": False}}]
+    body = {"output": main["output"], "outputs": outputs, "inputs": inputs, "state": state,
+            "changedPropIds": [f"{ids.SETTINGS}.data"]}
+    response = client.post("/_dash-update-component", json=body)
+    assert response.status_code == 200
+    out = response.get_json()["response"]
+    assert set(out) == {ids.STATUS}  # figures, stores and table kept as they are
+    text = json.dumps(out[ids.STATUS]["children"])
+    assert "steps=True is a boolean, not a number" in text and "The view is kept." in text
