@@ -382,3 +382,14 @@ def test_a_click_that_names_no_point_is_refused(click):
     job = logic.build_job("sweep", [0], "0.01:10:5:log", "", "", 0, 20, "steps", settings)
     with pytest.raises(SpecError):
         logic.clicked(job, 0, click, settings)
+
+
+def test_the_page_csv_is_the_cli_csv_with_an_optimizer_column_for_several():
+    settings = defaults()
+    job = logic.build_job("sweep", [0, 2], "0.01:10:5:log", "", "", 0, 50, "steps", settings)
+    out = logic.csv_file(job)
+    frame = pd.read_csv(io.StringIO(out["content"]))
+    assert list(frame.columns) == ["optimizer", "eta", "final_loss", "min_loss", "steps_to_target", "diverged_at"]
+    one = sweep(get_problem("sigmoid-2pt"), "adam", [parse_axis("eta=0.01:10:5:log")], 50)
+    assert frame[frame["optimizer"] == "adam"]["final_loss"].tolist() == one.final_loss.tolist()
+    assert out["filename"] == "sweep-sigmoid-2pt.csv"

@@ -19,7 +19,7 @@ from scenarios.settings import parse_settings
 from .. import ids as main_ids
 from ..guard import failure_message, guarded
 from . import ids
-from .logic import build_job, check_job, clicked, compute, job_from_view
+from .logic import build_job, check_job, clicked, compute, csv_file, job_from_view
 from .section import HIDE, HINTS, SHOW
 
 log = logging.getLogger(__name__)
@@ -111,6 +111,18 @@ def register_analysis_callbacks(app) -> None:
         if len(figs) == 1:
             return figs[0], {"data": [], "layout": {}}, {}, HIDE, message, job
         return figs[0], figs[1], SPLIT, SPLIT, message, job
+
+    @app.callback(Output(ids.DOWNLOAD, "data"), Output(ids.MSG, "children", allow_duplicate=True),
+                  Input(ids.CSV, "n_clicks"), State(ids.SHOWN, "data"),
+                  background=True, interval=POLL_MS, running=[(Output(ids.CSV, "disabled"), True, False)],
+                  prevent_initial_call=True)
+    def download(_n, shown):
+        if shown is None:
+            return no_update, _bad("run an analysis first: the CSV holds the shown map")
+        try:
+            return csv_file(shown), no_update
+        except SpecError as err:
+            return no_update, _bad(str(err))
 
     @app.callback(Output(main_ids.SETTINGS, "data", allow_duplicate=True),
                   Output(main_ids.REVISION, "data", allow_duplicate=True),

@@ -19,3 +19,5 @@ SHOWN = "dl-an-shown"  # store: the job whose figures are on screen (clicks are 
 GRAPH = "dl-an-graph"
 GRAPH2 = "dl-an-graph2"  # the second basin map (GD vs momentum side by side)
 CONTROLS = "dl-an-controls"
+CSV = "dl-an-csv"  # button: the shown map as CSV
+DOWNLOAD = "dl-an-download"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pandas as pd
 
 from analysis import cell_values, spec_text, with_values
 from analysis.request import Request, check_analysis, run_analysis
@@ -192,3 +193,16 @@ def clicked(job, graph: int, click, settings: dict) -> dict:
 def _valid(settings: dict) -> dict:
     out, _ = load_settings(settings, strict=True)
     return out
+
+
+def csv_file(job) -> dict:
+    """The shown analysis as DESIGN §7's CSV (what `app.py sweep` / `basin` write), for dcc.Download;
+    with several optimizers a leading `optimizer` column names each row's spec."""
+    request, problem, start, convention, _ = check_job(job)
+    results = run_analysis(request, problem, start=start, convention=convention)
+    frames = [r.frame() for r in results]
+    if len(frames) > 1:
+        for spec, frame in zip(request.optimizers, frames, strict=True):
+            frame.insert(0, "optimizer", spec)
+    text = pd.concat(frames, ignore_index=True).to_csv(index=False, float_format="%.17g", lineterminator="\n")
+    return {"content": text, "filename": f"{request.kind}-{problem.id}.csv", "type": "text/csv"}

@@ -41,6 +41,9 @@ def analysis_section() -> html.Details:
                                                               {"label": "final loss (log)", "value": "loss"}],
                                       value=DEFAULTS["metric"], clearable=False, style={"width": "11em"}), "dl-an-map"),
         html.Button("▶ Run analysis", id=ids.RUN, className="dl-button dl-an-run"),
+        html.Button("⤓ CSV", id=ids.CSV, className="dl-button", title="the shown analysis as a CSV file "
+                    "(the columns of app.py sweep / basin); PNG and SVG: the camera icon on the plot"),
+        dcc.Download(id=ids.DOWNLOAD),
         html.Span([html.Progress(id=ids.PROGRESS, value="0", max="1"),
                    html.Button("cancel", id=ids.CANCEL, className="dl-button")],
                   id=ids.PROGRESS_WRAP, style=HIDE, className="dl-an-progress"),
