@@ -89,11 +89,14 @@ def test_eta_sweep_draws_one_curve_per_optimizer_and_a_click_sets_that_eta(dash_
     assert severe_logs(dash_duo) == []
 
 
-def test_momentum_map_scenario_draws_the_map_and_a_cell_click_loads_exactly_that_run(dash_duo):
+def test_momentum_map_scenario_draws_the_map_and_a_cell_click_loads_exactly_that_run(dash_duo, shot):
     start(dash_duo)
     choose(dash_duo, "momentum-map")
     wait_until(lambda: any(t["type"] == "heatmap" and t["n"] == 34 for t in analysis_traces(dash_duo)), 90,
                what="the 40 × 34 η × γ map")
+    dash_duo.driver.execute_script("document.getElementById('dl-an').scrollIntoView();")
+    time.sleep(0.5)
+    shot("map")
     vary = [parse_axis(v) for v in SCENARIO_BY_ID["momentum-map"].view["analysis"]["vary"]]
     i, j = 25, 20  # a cell left of the divergence border
     eta, gamma = vary[0].values()[i], vary[1].values()[j]
@@ -107,12 +110,15 @@ def test_momentum_map_scenario_draws_the_map_and_a_cell_click_loads_exactly_that
     assert severe_logs(dash_duo) == []
 
 
-def test_basin_scenario_draws_two_maps_and_a_start_click_runs_from_it(dash_duo):
+def test_basin_scenario_draws_two_maps_and_a_start_click_runs_from_it(dash_duo, shot):
     start(dash_duo)
     choose(dash_duo, "which-minimum")
     wait_until(lambda: any(t["type"] == "heatmap" for t in analysis_traces(dash_duo, "dl-an-graph2")), 90,
                what="the second basin map")
     assert any(t["type"] == "contour" for t in analysis_traces(dash_duo))
+    dash_duo.driver.execute_script("document.getElementById('dl-an').scrollIntoView();")
+    time.sleep(0.5)
+    shot("basins")
     xs = [-5 + 10 * k / 39 for k in range(40)]  # the 40 × 40 grid over himmelblau's window
     x, y = xs[30], xs[8]
     click_data_point(dash_duo, x, y, gid="dl-an-graph2")
