@@ -63,8 +63,10 @@ _OPS = {
 _GLOBALS = {"_sqrt": math.sqrt, "_log2": lambda x: float(np.log2(x)), "_numpy_pow": _numpy_pow,
             "_ufunc_pow": lambda a, e: float(np.power(a, e)), "_libm_pow": math.pow,
             "__builtins__": {"abs": abs, "range": range}}
-_UFUNCS = {"add", "subtract", "multiply", "divide", "floor_divide", "negative", "absolute", "square", "sqrt",
-           "log2", "maximum", "minimum", "power"}
+# NumPy function -> op; np.power itself never takes the shortcuts of `array ** scalar`
+_UFUNCS = {"add": "add", "subtract": "subtract", "multiply": "multiply", "divide": "divide", "true_divide": "divide",
+           "floor_divide": "floor_divide", "negative": "negative", "absolute": "absolute", "square": "square",
+           "sqrt": "sqrt", "log2": "log2", "maximum": "maximum", "minimum": "minimum", "power": "power_ufunc"}
 
 
 class _Line(NamedTuple):
@@ -96,7 +98,7 @@ class _Tape:
     def op(self, op: str, *args) -> _Sym:
         args = tuple(self.const(a) for a in args)
         kinds = {a.kind for a in args}
-        if op == "power":
+        if op == "power":  # the ** operator: which power NumPy computes depends on the operands' types
             base, exponent = args
             if not kinds & {ARRAY0, ARRAY}:
                 op = "power_int" if kinds == {INT} else "power_libm"
@@ -142,10 +144,10 @@ class _Sym:
     def __abs__(self): return self.tape.op("absolute", self)
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        name = {"true_divide": "divide"}.get(ufunc.__name__, ufunc.__name__)
-        if method != "__call__" or kwargs or name not in _UFUNCS:
+        if method != "__call__" or kwargs or ufunc.__name__ not in _UFUNCS:
             raise _Untraceable(f"numpy.{ufunc.__name__}")
-        return self.tape.op(name, *(np.asarray(x) if isinstance(x, (int, float)) else x for x in inputs))
+        return self.tape.op(_UFUNCS[ufunc.__name__], *(np.asarray(x) if isinstance(x, (int, float)) else x
+                                                      for x in inputs))
 
     def __array_function__(self, func, types, args, kwargs):
         if func is np.broadcast_to:  # each element of the broadcast is the value itself, now in an array

@@ -195,3 +195,29 @@ def test_float_loss_and_gradient_equal_numpy_and_central_differences(pid):
 
 def test_problems_with_many_distinct_inputs_keep_numpy():
     assert get_problem("sigmoid-sparse").loss_and_grad_floats() is None
+
+
+class _NumpyOnly:
+    """The problem without its float loss and gradient: the engine runs its NumPy loop."""
+
+    def __init__(self, problem):
+        self.problem = problem
+
+    def __getattr__(self, name):
+        if name == "loss_and_grad_floats":
+            raise AttributeError(name)
+        return getattr(self.problem, name)
+
+
+@pytest.mark.parametrize("oid", ["adam", "nadam", "amsgrad", "qhadam", "rmsprop"])
+def test_hyperparameters_given_as_one_per_run_arrays_keep_the_bits(oid, fast_calls):
+    p = get_problem("sigmoid-2pt")
+    hp = {"eta": np.array([0.05]), **{name: np.array([value]) for name, value in
+                                      {"beta1": 0.8, "beta2": 0.99, "beta": 0.8}.items()
+                                      if name in get_optimizer(oid).defaults()}}
+    for convention in CONVENTIONS:
+        fast = run(p, oid, [p.start], STEPS, hp, convention=convention)
+        slow = run(_NumpyOnly(p), oid, [p.start], STEPS, hp, convention=convention)
+        np.testing.assert_array_equal(fast.params, slow.params)
+        np.testing.assert_array_equal(fast.lr, slow.lr)
+    assert fast_calls == [True, False, True, False]
