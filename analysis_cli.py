@@ -31,7 +31,8 @@ def add_parsers(sub) -> None:
     basins = sub.add_parser("basin", help="which minimum each start of an N×N grid reaches")
     _common(basins)
     basins.add_argument("--grid", required=True, metavar="N", help=f"N×N starts, 2..{MAX_BASIN}")
-    basins.add_argument("--window", metavar="X0:X1,Y0:Y1", help="grid of starts, e.g. --window=-5:5,-5:5 (default: the view window)")
+    basins.add_argument("--window", metavar="X0:X1,Y0:Y1",
+                        help="grid of starts, e.g. --window=-5:5,-5:5 (default: the view window)")
     basins.add_argument("--convention", default="lecture", help="lecture | pytorch")
 
 
@@ -161,8 +162,8 @@ def write(result: MapResult, args, kind: str, size: tuple[int, int], atomic_outp
 def png_bytes(result: MapResult, kind: str, width: int, height: int) -> bytes:
     """The map as the page draws it, rendered by kaleido (imported only here: the CLI stays fast)."""
     import plotly.graph_objects as go
-    from layouts.analysis.figures import basin_figure, sweep_figure
 
+    from layouts.analysis.figures import basin_figure, sweep_figure
     from layouts.export import render
 
     problem = get_problem(result.problem)
