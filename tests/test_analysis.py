@@ -393,3 +393,15 @@ def test_the_page_csv_is_the_cli_csv_with_an_optimizer_column_for_several():
     one = sweep(get_problem("sigmoid-2pt"), "adam", [parse_axis("eta=0.01:10:5:log")], 50)
     assert frame[frame["optimizer"] == "adam"]["final_loss"].tolist() == one.final_loss.tolist()
     assert out["filename"] == "sweep-sigmoid-2pt.csv"
+
+
+def test_the_current_eta_lines_follow_the_main_view():
+    settings = defaults()
+    job = logic.build_job("sweep", [0, 1], "0.01:10:5:log", "", "", 0, 20, "steps", settings)
+    figs, _ = logic.compute(job, settings)
+    lines = lambda shapes: [s["x0"] for s in shapes if s.get("name") == "current"]
+    assert lines(figs[0]["layout"]["shapes"]) == [1.0, 1.0]
+    moved = {**settings, "optimizers": ["gd:eta=0.3", "momentum:eta=2,gamma=0.9", "adam:eta=0.1"]}
+    assert lines(logic.moved_markers(job, moved, figs[0]["layout"]["shapes"])) == [0.3, 2.0]
+    other = {**settings, "optimizers": ["adam:eta=0.2"]}  # the sources are gone: no line
+    assert lines(logic.moved_markers(job, other, figs[0]["layout"]["shapes"])) == []

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from dash import Input, Output, State, ctx, no_update
+from dash import Input, Output, Patch, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
 from optimizers import SpecError
@@ -18,7 +18,7 @@ from scenarios.settings import parse_settings
 
 from .. import ids as main_ids
 from ..guard import failure_message, guarded
-from . import ids
+from . import ids, logic
 from .logic import build_job, check_job, clicked, compute, csv_file, job_from_view
 from .section import HIDE, HINTS, SHOW
 
@@ -111,6 +111,24 @@ def register_analysis_callbacks(app) -> None:
         if len(figs) == 1:
             return figs[0], {"data": [], "layout": {}}, {}, HIDE, message, job
         return figs[0], figs[1], SPLIT, SPLIT, message, job
+
+    @app.callback(Output(ids.GRAPH, "figure", allow_duplicate=True), Input(main_ids.SETTINGS, "data"),
+                  State(ids.SHOWN, "data"), State(ids.GRAPH, "figure"), prevent_initial_call=True)
+    @guarded(ids.MSG)
+    def follow(raw_settings, shown, figure):
+        """The dashed "current η" lines of a sweep follow the main view (a clicked point moves them)."""
+        settings, _ = parse_settings(raw_settings)
+        if settings is None or shown is None or not isinstance(figure, dict):
+            raise PreventUpdate
+        try:
+            shapes = logic.moved_markers(shown, settings, (figure.get("layout") or {}).get("shapes"))
+        except SpecError:
+            raise PreventUpdate from None
+        if shapes is None:
+            raise PreventUpdate
+        patch = Patch()
+        patch["layout"]["shapes"] = shapes
+        return patch
 
     @app.callback(Output(ids.DOWNLOAD, "data"), Output(ids.MSG, "children", allow_duplicate=True),
                   Input(ids.CSV, "n_clicks"), State(ids.SHOWN, "data"),

@@ -87,10 +87,7 @@ def sweep_curves(results: list[MapResult], labels: list[str], current: list[floa
                          "customdata": [[i, int(j)] for j in np.flatnonzero(dead)],
                          "hovertemplate": f"{_label(name)}=%{{x:.4g}}: diverged<extra>{label}</extra>"})
             shapes += _diverging_ranges(x, dead, theme.color(i))
-        value = (current or [None] * len(results))[i]
-        if value is not None:
-            shapes.append({"type": "line", "x0": value, "x1": value, "yref": "paper", "y0": 0, "y1": 1,
-                           "line": {"color": theme.color(i), "width": 2, "dash": "dash"}})
+    shapes += current_markers(current or [])
     axis_x = {"type": "log" if log_x else "linear", "title": {"text": _label(name)}}
     return figure(data, shapes=shapes, clickmode="event", hovermode="closest",
                   xaxis={**axis_x, "anchor": "y", "matches": "x2", "showticklabels": False, "title": None},
@@ -103,6 +100,13 @@ def sweep_curves(results: list[MapResult], labels: list[str], current: list[floa
                   annotations=[{"text": "shaded: diverges", "xref": "paper", "yref": "paper", "x": 1, "y": 1.0,
                                 "xanchor": "right", "yanchor": "bottom", "showarrow": False,
                                 "font": {"size": 12, "color": theme.DIVERGED}}] if shapes else [])
+
+
+def current_markers(current: list[float | None]) -> list[dict]:
+    """A dashed vertical line at each optimizer's current η (shapes named "current": they follow the main view)."""
+    return [{"type": "line", "name": "current", "x0": v, "x1": v, "yref": "paper", "y0": 0, "y1": 1,
+             "line": {"color": theme.color(i), "width": 2, "dash": "dash"}}
+            for i, v in enumerate(current) if v is not None]
 
 
 def _is_log(values) -> bool:

@@ -20,7 +20,7 @@ from scenarios import schema
 from scenarios.settings import check_start, load_settings
 from surfaces import UnknownProblem, get_problem
 
-from .figures import basin_figure, map_figure, sweep_curves
+from .figures import basin_figure, current_markers, map_figure, sweep_curves
 
 KINDS = {"sweep": "η sweep", "map": "hyperparameter map", "basin": "basin map"}
 DEFAULTS = {"kind": "sweep", "sweep": "0.001:100:41:log", "axis1": "eta=0.001:10:30:log", "axis2": "gamma=0:0.99:30",
@@ -113,6 +113,18 @@ def current_values(spec_text_: str, names: list[str]) -> list[float | None]:
     return out
 
 
+def current_etas(job, settings: dict | None) -> list[float | None]:
+    """η of the main-view optimizer each curve of a sweep came from (None: it matches none now)."""
+    request, problem, _, _, sources = check_job(job)
+    specs = (settings or {}).get("optimizers") if (settings or {}).get("problem") == problem.id else None
+    out = []
+    for k, i in enumerate(sources):
+        same = specs and i is not None and i < len(specs) and \
+            parse_spec(specs[i]).optimizer.id == parse_spec(request.optimizers[k]).optimizer.id
+        out.append(current_values(specs[i], ["eta"])[0] if same else None)
+    return out
+
+
 def compute(job, settings: dict | None, progress=None) -> tuple[list[dict], str]:
     """Run the job; the figures (one, or two basin maps) and a one-line summary."""
     request, problem, start, convention, sources = check_job(job)
@@ -125,8 +137,7 @@ def compute(job, settings: dict | None, progress=None) -> tuple[list[dict], str]
         return specs[i] if i is not None and i < len(specs) else None
 
     if request.kind == "sweep":
-        current = [current_values(source_spec(k), names)[0] if source_spec(k) else None for k in range(len(results))]
-        figs = [sweep_curves(results, list(request.optimizers), current)]
+        figs = [sweep_curves(results, list(request.optimizers), current_etas(job, settings))]
     elif request.kind == "map":
         marker = current_values(source_spec(0), names) if source_spec(0) else None
         figs = [map_figure(results[0], request.metric, tuple(marker) if marker and None not in marker else None)]
@@ -206,3 +217,12 @@ def csv_file(job) -> dict:
             frame.insert(0, "optimizer", spec)
     text = pd.concat(frames, ignore_index=True).to_csv(index=False, float_format="%.17g", lineterminator="\n")
     return {"content": text, "filename": f"{request.kind}-{problem.id}.csv", "type": "text/csv"}
+
+
+def moved_markers(job, settings: dict, shapes) -> list[dict] | None:
+    """A sweep figure's shapes with the "current η" lines redrawn for the main view as it is now."""
+    request = check_job(job)[0]
+    if request.kind != "sweep" or not isinstance(shapes, list):
+        return None
+    kept = [s for s in shapes if isinstance(s, dict) and s.get("name") != "current"]
+    return kept + current_markers(current_etas(job, settings))

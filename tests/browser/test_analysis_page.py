@@ -86,6 +86,9 @@ def test_eta_sweep_draws_one_curve_per_optimizer_and_a_click_sets_that_eta(dash_
                                      [eta]))
     wait_until(lambda: expected in link(dash_duo).get("opt", []), 20, what=f"main view runs {expected}")
     assert "loaded into the main view" in dash_duo.find_element("#dl-an-msg").text
+    wait_until(lambda: js(dash_duo, f"return document.querySelector('#{GRAPH} .js-plotly-plot').layout.shapes"
+                                    ".filter(s => s.name === 'current').map(s => s.x0)")[1] == eta, 20,
+               what="momentum's dashed η line moved to the clicked η")
     assert severe_logs(dash_duo) == []
 
 
