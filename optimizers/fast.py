@@ -169,30 +169,49 @@ def _name(x: _Sym, d: int) -> str:
     return f"{x.name}_{d}" if x.elem else x.name
 
 
-def _compile(update, lookahead, state_type: type, fields: tuple[bool, ...], choices: tuple,
-             numeric: tuple[tuple[str, str], ...], D: int, internals: bool):
-    """(loop, static lines, constants, tables, columns, source) for one rule and one shape of its inputs.
-    fields: per state field, True if it holds one value per parameter (else one per run); choices: the
-    hyperparameters fixed in the code (bools, choices); numeric: (name, kind) of those passed in h."""
+class _Traced(NamedTuple):
+    """A rule's tape and its outputs (q: the look-ahead point, None without one)."""
+
+    tape: _Tape
+    mark: int  # tape.lines[:mark] compute the look-ahead, the rest the update
+    eta: _Sym
+    q: _Sym | None
+    delta: _Sym
+    lr: _Sym
+    state: list[_Sym]
+
+
+def _trace(update, lookahead, state_type: type, fields: tuple[bool, ...], choices: tuple,
+           numeric: tuple[tuple[str, str], ...]) -> _Traced:
+    """Run the rule on symbols. fields: per state field, True if it holds one value per parameter (else
+    one per run); choices: the hyperparameters fixed in the code (bools, choices); numeric: (name, kind)
+    of those passed as numbers."""
     tape = _Tape()
     h = {name: tape.symbol(f"h{i}", kind, static=True) for i, (name, kind) in enumerate(numeric)}
     hp = SimpleNamespace(**dict(choices), **h, eta=tape.symbol("eta", ARRAY, static=True, varies=True))
     t = tape.symbol("t", INT, static=True, varies=True)
     state = state_type(*(tape.symbol(f"s{j}", ARRAY, elem=elem) for j, elem in enumerate(fields)))
     q = lookahead(tape.symbol("p", ARRAY, elem=True), state, hp, t) if lookahead else None
-    mark = len(tape.lines)  # the look-ahead's lines, then the update's
+    mark = len(tape.lines)
     delta, new_state, lr = update(tape.symbol("g", ARRAY, elem=True), state, hp, t)
     if type(new_state) is not state_type:
         raise _Untraceable("the rule changed its state type")
-    delta, lr, new_state = tape.const(delta), tape.const(lr), [tape.const(v) for v in new_state]
-    q = tape.const(q) if q is not None else None
+    new_state = [tape.const(v) for v in new_state]
     if any(v.elem and not elem for v, elem in zip(new_state, fields, strict=True)):
         raise _Untraceable("a per-run state field became per-parameter")
+    return _Traced(tape, mark, hp.eta, None if q is None else tape.const(q), tape.const(delta), tape.const(lr),
+                   new_state)
 
-    # values computed before the loop: static ones the loop reads (η_t always: it is recorded)
+
+def _compile(update, lookahead, state_type: type, fields: tuple[bool, ...], choices: tuple,
+             numeric: tuple[tuple[str, str], ...], D: int, internals: bool):
+    """(loop, static lines, constants, tables, columns, source): the loop over the updates as Python source
+    (names and numbers only, no user text), compiled. Static values the loop reads come in as constants
+    or, when they change with t or η_t, as tables (η_t always: it is recorded)."""
+    tape, mark, eta, q, delta, lr, new_state = _trace(update, lookahead, state_type, fields, choices, numeric)
     outputs = [delta, lr, *new_state, *([q] if q is not None else [])]
     read = {a.name: a for line in tape.lines if not line.out.static for a in line.args}
-    read |= {x.name: x for x in outputs} | {"eta": hp.eta}
+    read |= {x.name: x for x in outputs} | {"eta": eta}
     needed = [x for x in read.values() if x.static and x.value is None]
     constants = [x.name for x in needed if not x.varies]
     tables = [x.name for x in needed if x.varies]
