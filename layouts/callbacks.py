@@ -188,6 +188,8 @@ def register_callbacks(app) -> None:
             if settings is None:
                 raise PreventUpdate
             notices += more
+            if more:  # also beside the box the user just typed in (steps, or what made the runs too many)
+                msgs.setdefault("steps", more[-1])
         drawn = schema.parse_drawn(rest[-2], len(settings["optimizers"]))
         live_on = isinstance(rest[-1], dict) and rest[-1].get("on") is True
         out = render(settings, drawn, live_on)

@@ -264,3 +264,19 @@ def test_a_settings_store_the_server_refuses_keeps_the_figures_and_says_why():
     assert set(out) == {ids.STATUS}  # figures, stores and table kept as they are
     text = json.dumps(out[ids.STATUS]["children"])
     assert "steps=True is a boolean, not a number" in text and "The view is kept." in text
+
+
+def test_control_values_keep_only_the_ids_the_page_renders_and_plain_values():
+    from layouts import controls
+
+    groups = [[{"id": {"type": "hp-box", "opt": 0, "name": "eta"}, "value": "0.5"},
+               {"id": {"type": "hp-box", "opt": "abc", "name": "eta"}, "value": "2"},  # index not a number
+               {"id": {"type": "hp-box", "opt": 0, "name": "eta", "x": 1}, "value": "2"},  # extra key
+               {"id": {"type": "start", "i": 10**15}, "value": "1"},  # index out of range
+               {"id": "dl-settings", "value": "x"}, "not a dict"],
+              [{"id": {"type": "g", "name": "steps"}, "value": {"deep": [1, 2]}}], "not a list"]
+    values = controls.read_controls(groups)
+    assert values == {("hp-box", 0, "eta"): "0.5", ("g", None, "steps"): "<dict>"}
+    settings, msgs = controls.apply_controls(defaults(), values)
+    assert settings["optimizers"][0] == "gd:eta=0.5" and settings["steps"] == 300
+    assert msgs == {"steps": "steps = '<dict>': enter a whole number from 0 to 5000"}
