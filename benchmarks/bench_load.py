@@ -156,6 +156,9 @@ def record_flows(base: str) -> dict:
         while time.time() < deadline and not driver.execute_script("return window.__dlLog.length;"):
             time.sleep(0.1)
         export = _requests(driver.execute_script("return window.__dlLog;")[:1], base)
+        deadline = time.time() + 120  # let this export finish: its CPU must not count against the flows
+        while time.time() < deadline and driver.find_element("id", "dl-export").text != "⤓ Export":
+            time.sleep(0.2)
     finally:
         driver.quit()
     if not any(r["method"] == "POST" for r in eta):
@@ -280,6 +283,52 @@ def report_costs(costs: dict) -> None:
           f"at most ~{1 / per_student:.0f} students per core at 100 % CPU, ~{0.5 / per_student:.0f} at 50 %")
 
 
+IN_PROCESS = r"""
+import cProfile, io, json, os, pstats, sys, time
+sys.path.insert(0, os.getcwd())
+import app
+client = app.create_app().server.test_client()
+flows = json.load(open(sys.argv[1]))
+send = lambda r: client.get(r["path"]) if r["method"] == "GET" else client.post(r["path"], json=r["body"])
+for r in flows["page"] + flows["eta"]:
+    send(r)  # warm: imports, caches
+costs = {}
+for flow in ("page", "eta"):
+    for r in flows[flow]:
+        t = time.process_time()
+        for _ in range(5):
+            send(r)
+        key = f"{flow}: {r['name']}"
+        costs[key] = costs.get(key, 0) + (time.process_time() - t) / 5 * 1000
+page = sum(v for k, v in costs.items() if k.startswith("page"))
+eta = sum(v for k, v in costs.items() if k.startswith("eta"))
+for k, v in sorted(costs.items(), key=lambda kv: -kv[1])[:8]:
+    print(f"      {v:6.1f} ms CPU  {k}")
+per_student = (0.2 * page + 0.8 * eta) / 1000 / 5.0
+print(f"  page view {page:.0f} ms CPU, η change {eta:.0f} ms CPU → {per_student * 1000:.1f} ms CPU per student-second: "
+      f"~{1 / per_student:.0f} students per core at 100 % CPU, ~{0.5 / per_student:.0f} at 50 %")
+heavy = max((r for r in flows["page"] if r["method"] == "POST"), key=lambda r: costs[f"page: {r['name']}"])
+prof = cProfile.Profile()
+prof.enable()
+for _ in range(5):
+    send(heavy)
+prof.disable()
+out = io.StringIO()
+pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(r"(layouts|optimizers|surfaces|scenarios|json)", 14)
+print(f"  where the heaviest request ({heavy['name']}) spends its time (cProfile, 5 calls):")
+print("\n".join("    " + line for line in out.getvalue().splitlines() if "(" in line or "ncalls" in line))
+"""
+
+
+def in_process_costs(app_dir: Path, flows_path: Path) -> None:
+    """Each request's CPU in one process with no HTTP and no other load (Flask's test client), and a profile of
+    the heaviest: what a dedicated server would pay, when a shared machine's latencies say little."""
+    print("\nin-process CPU per request (Flask test client, no contention)")
+    done = subprocess.run([sys.executable, "-c", IN_PROCESS, str(flows_path)], cwd=app_dir, capture_output=True,
+                          text=True, env={**os.environ, "DESCENT_LAB_CACHE": tempfile.mkdtemp(prefix="dl-load-")})
+    print(done.stdout.rstrip() or done.stderr[-2000:])
+
+
 def run_locust(base: str, flows_path: Path, csv_prefix: Path, users: int, rate: int, duration: str) -> list[dict]:
     cmd = [*NICE, *locust_command(), "-f", str(LOCUSTFILE), "--headless", "-u", str(users), "-r", str(rate),
            "-t", duration, "--host", base, "--csv", str(csv_prefix), "--only-summary", "--loglevel", "WARNING"]
@@ -335,6 +384,7 @@ def main(argv=None) -> int:
               f"+{args.rate}/s, {args.time}; page view = {len(flows['page'])} requests, "
               f"η change = {len(flows['eta'])} POSTs")
         report_costs(flow_costs(base, flows, server, args.repeats))
+        in_process_costs(args.app_dir.resolve(), flows_path)
         if args.costs_only:
             return 0
         report("class only", run_locust(base, flows_path, out / "class", args.users, args.rate, args.time))
