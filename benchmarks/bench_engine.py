@@ -36,6 +36,18 @@ def best_of(fn, repeat: int = 3) -> float:
     return min(times)
 
 
+def best_interleaved(fns, repeat: int) -> list[float]:
+    """Best time of each function over `repeat` rounds that run them all in turn (a load spike on a
+    shared machine then hits every variant, not one)."""
+    times = [[] for _ in fns]
+    for _ in range(repeat):
+        for fn, record in zip(fns, times, strict=True):
+            t = time.perf_counter()
+            fn()
+            record.append(time.perf_counter() - t)
+    return [min(record) for record in times]
+
+
 def torch_adam(problem, starts, steps) -> tuple[float, np.ndarray] | None:
     try:
         import torch
@@ -100,10 +112,11 @@ def main() -> None:
     X2, Y2 = list(two.X[:, 0]), list(two.Y)
     start = two.start
     course = [o for o in OPTIMIZERS if o in LOOPS]  # the course's ten (later additions have no course loop)
-    loop_10 = best_of(lambda: [LOOPS[o](X2, Y2, *start, steps) for o in course], 5)
-    engine_10 = best_of(lambda: [run(two, o, [start], steps) for o in course], 5)
-    lean_10 = best_of(lambda: [run(two, o, [start], steps, record_internals=False) for o in course], 5)
-    numpy_10 = best_of(lambda: [run(NumpyOnly(two), o, [start], steps) for o in course], 3)
+    loop_10, engine_10, lean_10 = best_interleaved([
+        lambda: [LOOPS[o](X2, Y2, *start, steps) for o in course],
+        lambda: [run(two, o, [start], steps) for o in course],
+        lambda: [run(two, o, [start], steps, record_internals=False) for o in course]], 7)
+    numpy_10 = best_of(lambda: [run(NumpyOnly(two), o, [start], steps) for o in course], 2)
     for o in course:
         w, b = LOOPS[o](X2, Y2, *start, steps)
         ref = run(two, o, [start], steps)

@@ -5,7 +5,8 @@ microsecond and one update makes dozens of them. Here the rule of rules.py — s
 truth — is called once with symbolic values (`_Sym`) that record each operation; the record becomes
 one Python loop over the updates on plain floats, unrolled over the D parameters. What depends only on
 t, η_t and the hyperparameters (bias corrections β^t, Sutskever's γ_t, NAdam's μ_t) is computed for all
-updates at once with NumPy before the loop. The problem takes part through `loss_and_grad_floats()`.
+updates at once with NumPy before the loop. The problem takes part through `loss_and_grad_floats()`
+(the sigmoid neuron's, with NumPy's own tanh on each float), when it has one and no projection.
 
 Same bits as the NumPy loop: + − × ÷ √ max round alike in Python and NumPy (IEEE 754), and where they
 do not — powers — the trace follows NumPy's types: an array (the hyperparameters are 0-d or (R, 1)
@@ -308,7 +309,7 @@ def run_one(problem, rule, state: tuple, hp_values: dict, P: Array, schedule, t0
     nothing written) when this path does not apply: then the engine's NumPy loop does the work."""
     loss_and_grad = getattr(problem, "loss_and_grad_floats", None)
     loss_and_grad = loss_and_grad() if loss_and_grad is not None and P.shape[0] == 1 else None
-    if loss_and_grad is None:
+    if loss_and_grad is None or problem.project(P) is not P:  # the float loop has no projection
         return None
     D = P.shape[1]
     fields = tuple(np.shape(v) == P.shape for v in state)
