@@ -405,3 +405,15 @@ def test_the_current_eta_lines_follow_the_main_view():
     assert lines(logic.moved_markers(job, moved, figs[0]["layout"]["shapes"])) == [0.3, 2.0]
     other = {**settings, "optimizers": ["adam:eta=0.2"]}  # the sources are gone: no line
     assert lines(logic.moved_markers(job, other, figs[0]["layout"]["shapes"])) == []
+
+
+def test_a_basin_click_on_the_4d_neuron_keeps_the_grids_other_parameters():
+    settings = {**defaults("sigmoid-sparse-4d"), "optimizers": ["adagrad:eta=0.1"], "start": [1.0, 1.0, 1.0, 1.0, 1.0]}
+    job = logic.build_job("basin", [0], "", "", "", 4, 30, "steps", settings)
+    new = logic.clicked(job, 0, {"points": [{"x": -2.0, "y": 2.0}]}, settings)
+    problem = get_problem("sigmoid-sparse-4d")
+    assert new["start"] == [-2.0, 2.0, *problem.start[2:]]
+    (result,) = run_analysis(logic.check_job(job)[0], problem)
+    r = int(np.flatnonzero((result.columns["start_w1"] == -2.0) & (result.columns["start_w2"] == 2.0))[0])
+    traj = single(problem, new["optimizers"][0], new["start"], new["steps"])
+    assert traj.final_params()[0].tolist() == result.final_params[r].tolist()

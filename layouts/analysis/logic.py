@@ -173,7 +173,7 @@ def clicked(job, graph: int, click, settings: dict) -> dict:
         x, y = point.get("x"), point.get("y")
         if not (schema.is_number(x) and schema.is_number(y)):
             raise SpecError("the click did not name a start")
-        start = list(start) if problem.dim > 2 else [0.0, 0.0]
+        start = [float(v) for v in problem.start]  # the basin's other parameters sit at the default start
         start[0], start[1] = float(x), float(y)
         new.update(start=check_start(start, problem.id), optimizers=list(request.optimizers))
         return _valid(new)
