@@ -37,9 +37,11 @@ RECORD_JS = """
 window.__dlLog = [];
 const realFetch = window.fetch;
 window.fetch = function (url, init) {
-  const entry = {url: String(url), method: (init && init.method) || 'GET', body: init && init.body};
+  const entry = {url: String(url), method: (init && init.method) || 'GET', body: init && init.body,
+                 t0: performance.now()};
   window.__dlLog.push(entry);
-  return realFetch.apply(this, arguments).then(res => { entry.status = res.status; return res; });
+  return realFetch.apply(this, arguments).then(res => {
+    entry.status = res.status; entry.t1 = performance.now(); return res; });
 };
 """
 ETA_TARGET_MS, ETA_WITH_EXPORTS_MS, PAGE_TARGET_MS = 300, 500, 1000  # issue 10's acceptance
@@ -99,12 +101,20 @@ def _requests(entries: list[dict], base: str) -> list[dict]:
     out = []
     for e in entries:
         path = e["url"].replace(base, "") or "/"
+        when = {"t0": e.get("t0", 0), "t1": e.get("t1", 0)}
         if e["method"] == "POST":
             body = json.loads(e["body"])
-            out.append({"method": "POST", "path": path, "body": body, "name": _callback_name(body)})
+            out.append({"method": "POST", "path": path, "body": body, "name": _callback_name(body), **when})
         else:
-            out.append({"method": "GET", "path": path, "name": path.split("?")[0]})
+            out.append({"method": "GET", "path": path, "name": path.split("?")[0], **when})
     return out
+
+
+def _ordered(requests: list[dict]) -> list[dict]:
+    """The requests by start time, each with `after`: the earlier ones that had answered before it started
+    (what it waited for in the browser); the others ran at the same time, and the locustfile does the same."""
+    requests = sorted(requests, key=lambda r: r["t0"])
+    return [{**r, "after": [j for j in range(i) if requests[j]["t1"] <= r["t0"]]} for i, r in enumerate(requests)]
 
 
 def _callback_name(body: dict) -> str:
@@ -138,11 +148,12 @@ def record_flows(base: str) -> dict:
         _idle(driver)
         fetched = driver.execute_script("return window.__dlLog;")
         assets = driver.execute_script(
-            "return performance.getEntriesByType('resource').map(e => e.name)"
-            ".filter(n => n.startsWith(location.origin) && !n.includes('_dash-'));")
-        page = [{"method": "GET", "path": "/", "name": "/"}] + \
-            [{"method": "GET", "path": a.replace(base, ""), "name": "assets"} for a in assets] + \
-            _requests(fetched, base)
+            "return performance.getEntriesByType('resource').map(e => [e.name, e.startTime, e.responseEnd])"
+            ".filter(e => e[0].startsWith(location.origin) && !e[0].includes('_dash-'));")
+        loaded = driver.execute_script("return performance.getEntriesByType('navigation')[0].responseEnd;")
+        page = _ordered([{"method": "GET", "path": "/", "name": "/", "t0": 0, "t1": loaded}] +
+                        [{"method": "GET", "path": a.replace(base, ""), "name": "assets", "t0": t0, "t1": t1}
+                         for a, t0, t1 in assets] + _requests(fetched, base))
         driver.execute_script("window.__dlLog = [];")
         box = driver.execute_script("return document.getElementById(arguments[0]);", ETA_BOX_ID)
         box.click()
@@ -163,7 +174,7 @@ def record_flows(base: str) -> dict:
         driver.quit()
     if not any(r["method"] == "POST" for r in eta):
         raise RuntimeError("the η box sent no request: is the page's η box id still " + ETA_BOX_ID + "?")
-    return {"page": page, "eta": [r for r in eta if r["method"] == "POST"], "export": export}
+    return {"page": page, "eta": _ordered([r for r in eta if r["method"] == "POST"]), "export": export}
 
 
 def heavy_export_body(export: list[dict], k: int) -> tuple[str, dict]:

@@ -8,8 +8,9 @@ points DL_FLOWS at them; by hand:
 Each simulated student waits 3–7 s between actions; 1 action in 5 is a first page view (GET / with every
 asset, /_dash-layout, /_dash-dependencies and the initial callbacks, in the browser's order), 4 in 5 an
 η change of the first optimizer (the POSTs the page sends after a new value in its η box, the value drawn
-at random so no two requests are the same). Each request is reported under its own name, and the whole
-flow under "page view" / "η change" (type FLOW), which is what a student waits for.
+at random so no two requests are the same). Requests the browser had in flight together are sent together
+(each waits only for those that had answered before it started). Each request is reported under its own
+name, and the whole flow under "page view" / "η change" (type FLOW), which is what a student waits for.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import os
 import random
 import time
 
+import gevent
 from bench_load import with_eta  # same directory; the standard library only at import
 from locust import HttpUser, between, task
 
@@ -28,22 +30,28 @@ FLOWS = json.loads(open(os.environ.get("DL_FLOWS", "benchmarks/flows.json"), enc
 class Student(HttpUser):
     wait_time = between(3, 7)
 
-    def _replay(self, flow: str, requests: list[dict], eta: float | None = None) -> None:
-        start = time.perf_counter()
-        ok = True
-        for req in requests:
-            name = f"{flow}: {req['name']}"
-            if req["method"] == "GET":
-                with self.client.get(req["path"], name=name, catch_response=True) as res:
-                    ok &= res.status_code == 200
-                    if res.status_code != 200:
-                        res.failure(f"HTTP {res.status_code}")
-                continue
+    def _send(self, flow: str, req: dict, eta: float | None, waits: list, failed: list) -> None:
+        gevent.joinall(waits)  # what this request waited for in the browser
+        name = f"{flow}: {req['name']}"
+        if req["method"] == "GET":
+            res_cm = self.client.get(req["path"], name=name, catch_response=True)
+        else:
             body = with_eta(req["body"], eta) if eta is not None else req["body"]
-            with self.client.post(req["path"], json=body, name=name, catch_response=True) as res:
-                if res.status_code not in (200, 204):
-                    ok = False
-                    res.failure(f"HTTP {res.status_code}")
+            res_cm = self.client.post(req["path"], json=body, name=name, catch_response=True)
+        with res_cm as res:
+            if res.status_code not in ((200,) if req["method"] == "GET" else (200, 204)):
+                failed.append(req["name"])
+                res.failure(f"HTTP {res.status_code}")
+
+    def _replay(self, flow: str, requests: list[dict], eta: float | None = None) -> None:
+        """The flow as the browser ran it: each request once those it waited for have answered, the rest
+        at the same time (the page fires its initial callbacks together)."""
+        start, failed, sent = time.perf_counter(), [], []
+        for req in requests:
+            waits = [sent[j] for j in req.get("after", range(len(sent)))]
+            sent.append(gevent.spawn(self._send, flow, req, eta, waits, failed))
+        gevent.joinall(sent)
+        ok = not failed
         self.environment.events.request.fire(
             request_type="FLOW", name=flow, response_time=(time.perf_counter() - start) * 1000,
             response_length=0, exception=None if ok else RuntimeError(f"{flow} had a failed request"),
