@@ -65,7 +65,7 @@ def register_analysis_callbacks(app) -> None:
     @app.callback(Output(ids.CONTROLS, "className"), Output(ids.SECTION + "-hint", "children"),
                   Input(ids.KIND, "value"))
     def kind_fields(kind):
-        kind = kind if kind in HINTS else "sweep"
+        kind = kind if isinstance(kind, str) and kind in HINTS else "sweep"
         return f"dl-an-controls dl-an-show-{kind}", HINTS[kind]
 
     @app.callback(Output(ids.JOB, "data", allow_duplicate=True), Output(ids.MSG, "children", allow_duplicate=True),
@@ -141,6 +141,9 @@ def register_analysis_callbacks(app) -> None:
             return csv_file(shown), no_update
         except SpecError as err:
             return no_update, _bad(str(err))
+        except Exception as err:  # a bug must not leave the button disabled: say so
+            log.exception("analysis CSV failed")
+            return no_update, _bad(failure_message("analysis CSV", err))
 
     @app.callback(Output(main_ids.SETTINGS, "data", allow_duplicate=True),
                   Output(main_ids.REVISION, "data", allow_duplicate=True),
