@@ -337,10 +337,8 @@ def run(problem: Problem, optimizer: str | Optimizer, starts, steps: int, hp: di
             on_row(0, P, current_loss, diverged_at)
         sched_state = schedule.end_epoch(sched_state, current_loss)  # the start is "epoch 0"'s end
         written = 1
-        t_all = t0 + np.arange(steps + 1)
-        planned = t0 + steps
-        etas = np.broadcast_to(schedule.rate(eta0, t_all, t_all // per_epoch, planned), (R, steps + 1))
-        eta[0] = etas[:, 0]
+        etas = _Rates(schedule, eta0, t0, steps, per_epoch, R)
+        eta[0] = etas.at(0)[:, 0]
         done = 0  # updates already made by the fast path for one run (fast.py), when it applies
         plain = batches is None and sched_state is None and evaluations is None and on_row is None and record
         if R == 1 and plain and alive.any():
@@ -355,9 +353,9 @@ def run(problem: Problem, optimizer: str | Optimizer, starts, steps: int, hp: di
                 break
             i = t - t0
             if sched_state is None:
-                eta_t = etas[:, i:i + 1]
+                eta_t = etas.at(i)
             else:
-                eta_t = etas[:, i:i + 1] * sched_state[0]
+                eta_t = etas.at(i) * sched_state[0]
             hp_ns.eta = eta_t
             idx = batches(t) if batches else None
             if fused:
@@ -425,6 +423,24 @@ def _armijo(problem: Problem, rule, schedule: Schedule, P: Array, g: Array, stat
     P_new, (new_state, lr), eta, evaluations = backtrack(trial, batch_loss, P, g, L0, hp_ns.eta, **schedule.params)
     hp_ns.eta = eta
     return P_new, new_state, lr, eta, evaluations + (idx is not None)
+
+
+class _Rates:
+    """The schedule's η for rows 0..steps, a block of ~65,536 values at a time: bounded memory, not R × T
+    (a sweep of 10,000 runs with per-run η₀ or schedule parameters would otherwise hold R × T rates)."""
+
+    def __init__(self, schedule: Schedule, eta0, t0: int, steps: int, per_epoch: int, R: int):
+        self.schedule, self.eta0, self.t0, self.steps, self.per_epoch, self.R = schedule, eta0, t0, steps, per_epoch, R
+        self.length = max(8, 2**16 // R)  # rows per block
+        self.first, self.block = -self.length, None  # no block yet
+
+    def at(self, i: int) -> Array:  # (R, 1) η of row i (the update from row i to i + 1)
+        if not self.first <= i < self.first + self.length:
+            self.first = i - i % self.length
+            t = self.t0 + np.arange(self.first, min(self.first + self.length, self.steps + 1))
+            rate = self.schedule.rate(self.eta0, t, t // self.per_epoch, self.t0 + self.steps)
+            self.block = np.broadcast_to(rate, (self.R, len(t)))
+        return self.block[:, i - self.first:i - self.first + 1]
 
 
 def _check(current_loss: Array, P: Array, bound: float, k: int, diverged_at: Array,
