@@ -68,9 +68,10 @@ def free_port() -> int:
 NICE: list[str] = []  # ["nice", "-n", "-10"] with --nice: server and locust ahead of other work on a shared machine
 
 
-def start_gunicorn(app_dir: Path, port: int, workers: int, env: dict | None = None) -> subprocess.Popen:
+def start_gunicorn(app_dir: Path, port: int, workers: int, env: dict | None = None,
+                   threads: int = 1) -> subprocess.Popen:
     cmd = [*NICE, sys.executable, "-m", "gunicorn", "app:server", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-           "--timeout", "60", "--log-level", "warning"]
+           "--timeout", "60", "--log-level", "warning", *(["--threads", str(threads)] if threads > 1 else [])]
     proc = subprocess.Popen(cmd, cwd=app_dir, env={**os.environ, **(env or {})})
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -367,6 +368,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--app-dir", type=Path, default=ROOT)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=1, help="gunicorn --threads (gthread workers) when > 1")
     ap.add_argument("--users", type=int, default=100)
     ap.add_argument("--rate", type=int, default=20)
     ap.add_argument("--time", default="60s")
@@ -385,12 +387,14 @@ def main(argv=None) -> int:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     cache = tempfile.mkdtemp(prefix="dl-load-cache-")
-    server = start_gunicorn(args.app_dir.resolve(), port, args.workers, env={"DESCENT_LAB_CACHE": cache})
+    server = start_gunicorn(args.app_dir.resolve(), port, args.workers, env={"DESCENT_LAB_CACHE": cache},
+                            threads=args.threads)
     try:
         flows = record_flows(base)
         flows_path = out / "flows.json"
         flows_path.write_text(json.dumps(flows), encoding="utf-8")
-        print(f"app: {args.app_dir.resolve()}  gunicorn -w {args.workers}{' ' + ' '.join(NICE) if NICE else ''}  "
+        print(f"app: {args.app_dir.resolve()}  gunicorn -w {args.workers} --threads {args.threads}"
+              f"{' ' + ' '.join(NICE) if NICE else ''}  "
               f"{args.users} users, "
               f"+{args.rate}/s, {args.time}; page view = {len(flows['page'])} requests, "
               f"η change = {len(flows['eta'])} POSTs")
