@@ -246,7 +246,8 @@ def test_a_known_bad_link_names_the_value_and_uses_the_default(page):
     duo = page.duo
     duo.driver.get(duo.server_url + "/?steps=1e9&seed=7")
     wait_until(lambda: duo.find_element("#dl-link-notice").is_displayed(), 20, what="the notice")
-    assert "Link: steps: steps='1e9' must be a whole number in [0, 5000] — using the default" in \
+    assert ("Link: steps: steps='1e9' must be a whole number in [0, 5000] (MAX_PAGE_STEPS = 5,000) — using the "
+            "default") in \
         duo.find_element("#dl-link-notice-body").text
     wait_until(lambda: store(duo)["settings"]["seed"] == 7, 20, what="the good value to apply")
     assert store(duo)["settings"]["steps"] == 300
