@@ -39,6 +39,7 @@ from .budgets import (
     MAX_SPEC_CHARS,
 )
 from .schema import json_problem, number, short, whole
+from .userdata import MAX_LINK_ROWS, canonical, data_key, data_problem_of, decode_data, encode_data, rows_of
 
 DEFAULT_SETTINGS: dict = {
     "problem": "sigmoid-2pt",
@@ -61,6 +62,7 @@ MAX_VIEW_EXTRAS = 16  # other view keys, kept only as plain scalars (a newer pag
 
 # a typed loss travels with problem "custom" (DESIGN.md §7), checked by surfaces/custom.py's parser
 CUSTOM_KEYS = ("loss", "window")
+DATA_KEYS = ("data",)  # problem "data": the CSV text (scenarios/userdata.py)
 
 
 def defaults(problem: str | Problem | None = None) -> dict:
@@ -77,7 +79,18 @@ def problem_of(settings: dict) -> Problem:
     """The problem a (validated) settings dict names: a built-in, or the typed loss it carries."""
     if settings["problem"] == "custom":
         return make_problem("custom", loss=settings["loss"], window=settings.get("window"))
+    if settings["problem"] == "data":
+        return data_problem_of(settings["data"])
     return get_problem(settings["problem"])
+
+
+def problem_key(settings: dict) -> str:
+    """Names the problem's loss: the id of a built-in, the typed loss and window, or the data's hash."""
+    if settings["problem"] == "custom":
+        return f"custom:{settings['loss']}|{settings.get('window')}"
+    if settings["problem"] == "data":
+        return data_key(settings["data"])
+    return settings["problem"]
 
 
 def _check_custom(data: dict) -> Problem:
@@ -99,8 +112,8 @@ def _check_custom(data: dict) -> Problem:
 def _check_problem(value) -> str:
     if not isinstance(value, str) or len(value) > 100:
         raise SpecError(f"problem={short(value)} is not a problem name (known: {', '.join(PROBLEM_IDS)})")
-    if value == "custom":
-        return value  # its loss is checked with the other custom keys
+    if value in ("custom", "data"):
+        return value  # its loss (or data) is checked with the other custom keys
     try:
         get_problem(value)
     except UnknownProblem as err:
@@ -272,7 +285,7 @@ def load_settings(data: dict | str, strict: bool = True, step_cap: int = MAX_PAG
     if shape:
         raise SpecError(shape)
     notices: list[str] = []
-    unknown = sorted(set(data) - set(DEFAULT_SETTINGS) - set(CUSTOM_KEYS))
+    unknown = sorted(set(data) - set(DEFAULT_SETTINGS) - set(CUSTOM_KEYS) - set(DATA_KEYS))
     if unknown:
         if strict:
             raise SpecError(f"unknown setting {short(unknown[0])}")
@@ -295,10 +308,23 @@ def load_settings(data: dict | str, strict: bool = True, step_cap: int = MAX_PAG
         custom = take("problem", lambda _: _check_custom(data), None)
         if custom is None:  # lenient: the typed loss was bad, so show the default problem
             problem = DEFAULT_SETTINGS["problem"]
-    elif any(key in data for key in CUSTOM_KEYS):
+    elif problem == "data":
+        text = take("data", canonical, None) if "data" in data else None
+        if text is None and "data" not in data:
+            if strict:
+                raise SpecError("problem data needs its data: CSV text with columns x (or x1..x4) and y")
+            notices.append("problem data: the data is not included — using the default problem")
+        custom = data_problem_of(text) if text is not None else None
+        if custom is None:
+            problem = DEFAULT_SETTINGS["problem"]
+    if data.get("problem") != "custom" and any(key in data for key in CUSTOM_KEYS):
         if strict:
             raise SpecError(f"loss and window go with problem custom, not {problem!r}")
         notices.append(f"ignored loss/window: they go with problem custom, not {problem!r}")
+    if "data" in data and data.get("problem") != "data":
+        if strict:
+            raise SpecError(f"data goes with problem data, not {problem!r}")
+        notices.append(f"ignored data: it goes with problem data, not {problem!r}")
     base = defaults(custom or problem)
     out = {
         "problem": problem,
@@ -311,8 +337,10 @@ def load_settings(data: dict | str, strict: bool = True, step_cap: int = MAX_PAG
         "convention": take("convention", _check_convention, base["convention"]),
         "view": take("view", lambda v: dict(v) if isinstance(v, dict) else _bad_view(v), base["view"]),
     }
-    if custom is not None:
+    if problem == "custom":
         out["loss"], out["window"] = custom.text, window_text(custom.window)
+    elif problem == "data":
+        out["data"] = text
     out["view"], problems = check_view(out["view"], custom or problem)
     if problems and strict:
         raise SpecError(problems[0])
@@ -342,6 +370,9 @@ def to_query(settings: dict) -> str:
     """Settings as a URL query string (?problem=…&opt=…&opt=…&start=…)."""
     pairs = [("problem", settings["problem"])]
     pairs += [(key, settings[key]) for key in CUSTOM_KEYS if key in settings]
+    if "data" in settings:  # a small data set travels compressed; a larger one is left out, and said so
+        packed = encode_data(settings["data"])
+        pairs.append(("data", packed) if packed else ("nodata", rows_of(settings["data"])))
     pairs += [("opt", spec) for spec in settings["optimizers"]]
     pairs += [("start", ",".join(repr(float(v)).removesuffix(".0") for v in settings["start"])),  # exact
               ("starts", settings["starts"]), ("steps", settings["steps"]),
@@ -377,6 +408,15 @@ def from_query(query: str) -> tuple[dict, list[str]]:
                 data["view"] = json.loads(values[-1])
             except (json.JSONDecodeError, RecursionError):
                 notices.append("view: not readable — using the default")
+        elif key == "data":
+            try:
+                data["data"] = decode_data(values[-1])
+            except SpecError as err:
+                notices.append(f"data: {err}")
+        elif key == "nodata":
+            rows = values[-1] if values[-1].isdigit() and len(values[-1]) < 7 else "your"
+            notices.append(f"this link does not include its data ({rows} rows; links carry at most "
+                           f"MAX_LINK_ROWS = {MAX_LINK_ROWS}): load the settings file that holds them")
         elif key in names:
             data[names[key]] = values[-1]
         else:
@@ -407,4 +447,4 @@ def simulate(settings: dict, **kwargs) -> list[Trajectory]:
 
 __all__ = ["DEFAULT_SETTINGS", "MAX_OPTIMIZERS", "MAX_PAGE_STARTS", "MAX_PAGE_STEPS", "MAX_SETTINGS_BYTES",
            "MAX_STEPS", "PROBLEM_IDS", "check_start", "defaults", "from_query", "load_settings", "over_budget",
-           "parse_settings", "problem_of", "simulate", "start_points", "to_query"]
+           "parse_settings", "problem_key", "problem_of", "simulate", "start_points", "to_query"]
