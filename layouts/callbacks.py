@@ -19,8 +19,7 @@ from dash.exceptions import PreventUpdate
 from optimizers import SpecError, parse_batching, parse_spec, run_spec
 from scenarios import schema
 from scenarios.budgets import LIVE_CHUNK, MAX_INSPECT_WORK, MAX_LIVE_STEPS
-from scenarios.settings import parse_settings, simulate, start_points
-from surfaces import get_problem
+from scenarios.settings import parse_settings, problem_key, problem_of, simulate, start_points
 
 from . import controls, figures, ids, metrics, scenario_ui, share, theme
 from .analysis.callbacks import register_analysis_callbacks
@@ -46,7 +45,7 @@ def _pattern(kind: str) -> dict:
 def structure(settings: dict) -> list:
     """What the figures' traces depend on (beyond the trajectories' numbers)."""
     view = settings.get("view") or {}
-    key = [settings["problem"], list(view.get("dims", [0, 1])), view.get("mode", "overlay"),
+    key = [problem_key(settings), list(view.get("dims", [0, 1])), view.get("mode", "overlay"),
            settings.get("starts", 1), [parse_spec(s).optimizer.id for s in settings["optimizers"]]]
     if view.get("lookahead"):  # the static look-ahead points follow every change: redraw in full
         key.append(list(settings["optimizers"]) + common(settings))
@@ -55,7 +54,7 @@ def structure(settings: dict) -> list:
 
 def common(settings: dict) -> list:
     """Settings every run depends on: a change re-runs all optimizers."""
-    return [settings["problem"], list(settings["start"]), settings["steps"], settings["shuffle"],
+    return [problem_key(settings), list(settings["start"]), settings["steps"], settings["shuffle"],
             settings["seed"], settings["convention"], settings.get("starts", 1)]
 
 
@@ -98,7 +97,7 @@ def status(rows: list[dict], payload_runs: list[dict] | None = None, notices=())
 def preview(settings: dict, text: str):
     spec = parse_spec(text)
     eta0 = spec.hp.get("eta", spec.optimizer.hyper("eta").default_for(settings["convention"]))
-    problem = get_problem(settings["problem"])
+    problem = problem_of(settings)
     per_epoch = parse_batching(spec.batch or "full").updates_per_epoch(problem.n_points)
     sched = spec.schedule
     steps = max(settings["steps"], 1)
@@ -123,7 +122,7 @@ def lookahead_traces(trajs, dims) -> list:
 
 def render(settings: dict, drawn: dict, live_on: bool) -> dict:
     """Everything the main callback returns, as a dict of plain values / Patch / no_update."""
-    problem = get_problem(settings["problem"])
+    problem = problem_of(settings)
     view = settings.get("view") or {}
     mode, dims = view.get("mode", "overlay"), tuple(view.get("dims", [0, 1]))
     key, comm, specs = structure(settings), common(settings), list(settings["optimizers"])
@@ -142,8 +141,8 @@ def render(settings: dict, drawn: dict, live_on: bool) -> dict:
     rows.sort(key=lambda r: (r["opt"], r["run"]))
     new_drawn = {"key": key, "common": comm, "specs": specs, "rows": rows}
     if full:
-        grid = figures.surface_grid(settings["problem"], dims, base=settings["start"])
-        pl = figures.payload(trajs, settings["problem"], dims)
+        grid = figures.surface_grid(problem, dims, base=settings["start"])
+        pl = figures.payload(trajs, problem, dims)
         figs = figures.all_figures(grid, pl, mode)  # plain dicts: no go.Figure validation on the server
         if view.get("lookahead") and mode != "side":
             figs["contour"]["data"] += lookahead_traces(trajs, dims)
@@ -253,7 +252,7 @@ def register_callbacks(app) -> None:
         point = schema.click_point(click)
         if settings is None or point is None or not math.isfinite(point[1]):
             raise PreventUpdate
-        problem = get_problem(settings["problem"])
+        problem = problem_of(settings)
         if problem.dim < 2:
             raise PreventUpdate
         dims = settings["view"]["dims"]
@@ -326,7 +325,7 @@ def inspector(trajs, k: int) -> html.Div:
 # ----------------------------------------------------------------------------- Live mode
 def live_chunk(settings: dict, live: dict) -> tuple[Patch, dict]:
     """Advance every run LIVE_CHUNK steps from its checkpoint with the current settings; the Patch appends."""
-    problem = get_problem(settings["problem"])
+    problem = problem_of(settings)
     spans = np.array([hi - lo for lo, hi in problem.window], dtype=float)
     batching = parse_batching("full", shuffle=settings["shuffle"], seed=settings["seed"])
     patch, R = Patch(), settings.get("starts", 1)
@@ -359,10 +358,10 @@ def live_chunk(settings: dict, live: dict) -> tuple[Patch, dict]:
 def live_start(settings: dict) -> tuple[dict, dict]:
     """Step-0 payload and the checkpoints to continue from."""
     trajs = simulate({**settings, "steps": 0})
-    pl = figures.payload(trajs, settings["problem"], tuple((settings.get("view") or {}).get("dims", [0, 1])))
+    pl = figures.payload(trajs, problem_of(settings), tuple((settings.get("view") or {}).get("dims", [0, 1])))
     pl["live"] = True
     live = {"on": True, "ckpt": [t.checkpoint() for t in trajs], "specs": list(settings["optimizers"]),
-            "done": [False] * len(pl["runs"]), "step": 0, "problem": settings["problem"],
+            "done": [False] * len(pl["runs"]), "step": 0, "problem": problem_key(settings),
             "starts": settings.get("starts", 1)}
     return pl, live
 
@@ -414,10 +413,10 @@ def register_live(app, serializer) -> None:
         settings, notices = parse_settings(raw_settings)
         if settings is None:
             return (no_update, *LIVE_OFF, "Live stopped: " + " ".join(notices))
-        live, why = schema.parse_live(raw_live, serializer, get_problem(settings["problem"]).dim)
+        live, why = schema.parse_live(raw_live, serializer, problem_of(settings).dim)
         if live is None and not why:
             raise PreventUpdate
-        if live is not None and (live["problem"], live["starts"]) != (settings["problem"], settings["starts"]):
+        if live is not None and (live["problem"], live["starts"]) != (problem_key(settings), settings["starts"]):
             live, why = None, "Live stopped: the problem or the number of starts changed — start Live again"
         if live is None:
             return (no_update, *LIVE_OFF, why)

@@ -21,8 +21,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from optimizers import Trajectory
-from scenarios.settings import simulate
-from surfaces import get_problem
+from scenarios.settings import problem_of, simulate
 
 from .chromium import render_images
 from .publication import PALETTE, animation_figure, contour_figure, frame_steps, legend_name, static_figure
@@ -196,7 +195,7 @@ def export_bytes(settings: dict, fmt: str, options: ExportOptions | None = None,
         raise ValueError(f"unknown format {fmt!r} (use {', '.join(FORMATS)})")
     report = progress or _silent
     report(0, 3, "running the optimizers")
-    problem = get_problem(settings["problem"])
+    problem = problem_of(settings)
     trajectories = trajectories if trajectories is not None else simulate(settings, record_internals=False)
     dims = _dims(settings, problem)
     if problem.dim < 2 and options.plot != "loss":

@@ -33,13 +33,14 @@ from __future__ import annotations
 
 import base64
 import functools
+import hashlib
 import math
 from types import MappingProxyType
 
 import numpy as np
 
 from optimizers import Trajectory
-from surfaces import get_problem
+from surfaces import Problem, get_problem
 
 from . import theme
 
@@ -112,25 +113,55 @@ def _as_f4(a: np.ndarray) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- grid
-def surface_grid(problem_id: str, dims=(0, 1), base=None, n: int = GRID_N) -> dict:
+def surface_grid(problem_id: str | Problem, dims=(0, 1), base=None, n: int = GRID_N) -> dict:
     """The loss over the view window (a fresh dict over cached read-only values): `xs`, `ys` (tuples),
     `z` (ys × xs, float32 values), `zc` (the colour: log10 L where L spans decades), `z_range`, names,
     dims, window, minima. `base` fixes the other parameters of a slice (problems with more than 2).
-    The cache key is the problem's id, so only built-in problems (fixed losses, `get_problem`) come here; a
-    user's problem (typed loss, CSV data) would need a key that names its loss before it may share the cache."""
-    problem = get_problem(problem_id)
+    The cache key names the loss: a built-in's id, a typed loss's text and window, a data set's hash
+    (`grid_key`), so a user's problem shares the cache without ever getting another loss's grid."""
+    problem = _problem(problem_id)
     dims = (0,) if problem.dim == 1 else tuple(int(d) for d in dims)
     if base is not None and problem.dim > len(dims):  # only the fixed parameters matter (more cache hits)
         base = tuple(0.0 if d in dims else float(v) for d, v in enumerate(base))
     else:
         base = None
-    return dict(_grid(problem_id, dims, base, int(n)))
+    return dict(_grid(_Keyed(problem), dims, base, int(n)))
+
+
+def _problem(problem: str | Problem) -> Problem:
+    return get_problem(problem) if isinstance(problem, str) else problem
+
+
+def grid_key(problem: Problem) -> tuple:
+    """What a problem's grid depends on: the id of a built-in; the text and window of a typed loss; the data
+    of an own-data problem (its hash)."""
+    if problem.id == "custom":
+        return ("custom", problem.text, tuple(problem.window))
+    if problem.id == "data":
+        X, Y = np.ascontiguousarray(problem.X), np.ascontiguousarray(problem.Y)
+        return ("data", hashlib.sha256(X.tobytes() + b"|" + Y.tobytes()).hexdigest(), X.shape)
+    return (problem.id,)
+
+
+class _Keyed:
+    """A problem as a cache key: equal when grid_key is (the cache holds the problem while it holds the grid)."""
+
+    __slots__ = ("key", "problem")
+
+    def __init__(self, problem: Problem):
+        self.problem, self.key = problem, grid_key(problem)
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, _Keyed) and other.key == self.key
 
 
 @functools.lru_cache(maxsize=GRID_CACHE)
-def _grid(problem_id: str, dims: tuple, base: tuple | None, n: int) -> MappingProxyType:
+def _grid(keyed: _Keyed, dims: tuple, base: tuple | None, n: int) -> MappingProxyType:
     """surface_grid's values, computed once per key (bounded LRU; nothing in it can be changed)."""
-    problem = get_problem(problem_id)
+    problem = keyed.problem
     names = tuple(problem.param_names)
     if problem.dim == 1:
         xs, L = problem.curve(n=CURVE_N)
@@ -273,9 +304,9 @@ def run_payload(traj: Trajectory, r: int, opt: int, spans: np.ndarray, decimate:
             "lr": traj.lr is not None and _adaptive(traj), "blocks": [run_rows(traj, r, rows, spans=spans)]}
 
 
-def payload(trajs: list[Trajectory], problem_id: str, dims=(0, 1), decimate: bool = True) -> dict:
+def payload(trajs: list[Trajectory], problem_id: str | Problem, dims=(0, 1), decimate: bool = True) -> dict:
     """Everything the browser needs to draw and play the trajectories."""
-    problem = get_problem(problem_id)
+    problem = _problem(problem_id)
     spans = np.array([hi - lo for lo, hi in problem.window], dtype=float)
     runs = [run_payload(t, r, i, spans, decimate) for i, t in enumerate(trajs) for r in range(t.runs)]
     out = {"runs": runs, "names": list(problem.param_names), "dims": [int(d) for d in dims][: problem.dim],

@@ -191,7 +191,7 @@ def basin_figure(result: MapResult, problem, dims: tuple[int, int] = (0, 1)) -> 
         scale += [[i / len(colors), c], [(i + 1) / len(colors), c]]
     labels = [f"minimum {i}: ({v[dims[0]]:.3g}, {v[dims[1]]:.3g})" for i, v in enumerate(problem.minima)]
     labels += ["no known minimum", "diverged"]
-    grid = surface_grid(problem.id, dims)
+    grid = surface_grid(problem, dims)
     data = [  # x, y at full precision: a click reads back exactly the start of that cell
         {"type": "heatmap", "x": x.tolist(), "y": y.tolist(), "z": category[index].tolist(),
          "zmin": -0.5, "zmax": len(colors) - 0.5, "colorscale": scale, "opacity": 0.6, "name": "basins",

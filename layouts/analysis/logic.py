@@ -17,8 +17,8 @@ from analysis import cell_values, spec_text, with_values
 from analysis.request import Request, check_analysis, run_analysis
 from optimizers import SpecError, parse_spec
 from scenarios import schema
-from scenarios.settings import check_start, load_settings
-from surfaces import UnknownProblem, get_problem
+from scenarios.settings import check_start, load_settings, problem_of
+from surfaces import USER_PROBLEMS, UnknownProblem, get_problem
 
 from .figures import basin_figure, current_markers, map_figure, sweep_curves
 
@@ -61,9 +61,9 @@ def build_job(kind, checked, sweep_range, axis1, axis2, grid, steps, metric, set
     else:
         raise SpecError(f"unknown analysis {str(kind)[:20]!r}")
     raw.update(steps=_int(steps, -1), metric=metric if metric in ("steps", "loss") else "steps")
-    problem = get_problem(settings["problem"])
+    problem = problem_of(settings)
     request = check_analysis(raw, problem)
-    return {"request": request.as_dict(), "problem": problem.id, "start": list(settings["start"]),
+    return {"request": request.as_dict(), "problem": job_problem(settings), "start": list(settings["start"]),
             "convention": settings["convention"], "sources": sources}
 
 
@@ -75,7 +75,7 @@ def job_from_view(settings: dict) -> dict | None:
     ids = [parse_spec(s).optimizer.id for s in settings["optimizers"]]
     sources = [next((i for i, oid in enumerate(ids) if oid == parse_spec(s).optimizer.id), None)
                for s in raw["optimizers"]]
-    return {"request": raw, "problem": settings["problem"], "start": list(settings["start"]),
+    return {"request": raw, "problem": job_problem(settings), "start": list(settings["start"]),
             "convention": settings["convention"], "sources": sources}
 
 
@@ -83,13 +83,10 @@ def check_job(job) -> tuple[Request, object, list[float], str, list[int | None]]
     """The job store as the browser sent it back, re-checked whole; SpecError if anything is off."""
     if not isinstance(job, dict) or set(job) != {"request", "problem", "start", "convention", "sources"}:
         raise SpecError("the analysis job is not readable: run it again")
-    try:
-        problem = get_problem(job["problem"]) if isinstance(job["problem"], str) else None
-    except UnknownProblem:
-        problem = None
+    problem = _job_problem(job["problem"])
     if problem is None:
         raise SpecError("the analysis job names no known problem: run it again")
-    start = check_start(job["start"], problem.id)
+    start = check_start(job["start"], problem)
     if job["convention"] not in ("lecture", "pytorch"):
         raise SpecError("the analysis job has no valid convention")
     request = check_analysis(job["request"], problem)
@@ -113,10 +110,30 @@ def current_values(spec_text_: str, names: list[str]) -> list[float | None]:
     return out
 
 
+def job_problem(settings: dict) -> str | dict:
+    """The problem a job runs on: a built-in's id, or the settings fields of the user's own problem."""
+    if settings["problem"] not in USER_PROBLEMS:
+        return settings["problem"]
+    return {k: settings[k] for k in ("problem", "loss", "window", "data") if k in settings}
+
+
+def _job_problem(value):
+    """The problem of a job store's field (None if it names none): re-checked as settings are."""
+    try:
+        if isinstance(value, str):
+            return get_problem(value)
+        if isinstance(value, dict) and value.get("problem") in USER_PROBLEMS:
+            return problem_of(load_settings(value, strict=True, budget=False)[0])
+    except (UnknownProblem, SpecError):
+        pass
+    return None
+
+
 def current_etas(job, settings: dict | None) -> list[float | None]:
     """η of the main-view optimizer each curve of a sweep came from (None: it matches none now)."""
     request, problem, _, _, sources = check_job(job)
-    specs = (settings or {}).get("optimizers") if (settings or {}).get("problem") == problem.id else None
+    same = settings is not None and job_problem(settings) == job["problem"]
+    specs = settings.get("optimizers") if same else None
     out = []
     for k, i in enumerate(sources):
         same = specs and i is not None and i < len(specs) and \
@@ -166,16 +183,17 @@ def clicked(job, graph: int, click, settings: dict) -> dict:
     point = _point(click)
     if point is None:
         raise SpecError("the click did not name a cell")
-    new = {**settings, "problem": problem.id, "start": start, "convention": convention, "steps": request.steps,
-           "starts": 1}
-    specs = list(settings["optimizers"]) if settings["problem"] == problem.id else []
+    fields = job["problem"] if isinstance(job["problem"], dict) else {"problem": problem.id}
+    new = {**{k: v for k, v in settings.items() if k not in ("loss", "window", "data")}, **fields, "start": start,
+           "convention": convention, "steps": request.steps, "starts": 1}
+    specs = list(settings["optimizers"]) if job_problem(settings) == job["problem"] else []
     if request.kind == "basin":
         x, y = point.get("x"), point.get("y")
         if not (schema.is_number(x) and schema.is_number(y)):
             raise SpecError("the click did not name a start")
         start = [float(v) for v in problem.start]  # the basin's other parameters sit at the default start
         start[0], start[1] = float(x), float(y)
-        new.update(start=check_start(start, problem.id), optimizers=list(request.optimizers))
+        new.update(start=check_start(start, problem), optimizers=list(request.optimizers))
         return _valid(new)
     data = point.get("customdata")
     if request.kind == "sweep":
