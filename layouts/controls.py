@@ -18,7 +18,7 @@ from dash import dcc, html
 from optimizers import CONVENTIONS, OPTIMIZERS, SCHEDULES, Hyper, SpecError, parse_batching, parse_schedule, parse_spec
 from scenarios import schema
 from scenarios.budgets import MAX_OPTIMIZERS, MAX_PAGE_STEPS
-from scenarios.settings import check_start
+from scenarios.settings import check_start, problem_of
 from surfaces import PROBLEM_IDS, get_problem
 
 from . import ids
@@ -143,6 +143,12 @@ def optimizer_panel(i: int, text: str, settings: dict, problem) -> html.Div:
                         **{"data-opt": str(i)})
 
 
+def problem_options(settings: dict) -> list:
+    """The built-in problems, and the user's own (typed loss or data) while it is the one shown."""
+    own = {"custom": "your function f(x, y)", "data": "your data"}.get(settings["problem"])
+    return list(PROBLEM_IDS) + ([{"label": own, "value": settings["problem"]}] if own else [])
+
+
 def _glob_row(label: str, control, key: str, title: str = "") -> html.Div:
     return html.Div([_label(label, title), control, _msg(key)], className="dl-row")
 
@@ -152,7 +158,7 @@ def global_controls(settings: dict, problem) -> html.Div:
     view = settings.get("view") or {}
     dims = view.get("dims", [0, 1])
     rows = [
-        _glob_row("problem", dcc.Dropdown(id=ids.glob("problem"), options=list(PROBLEM_IDS),
+        _glob_row("problem", dcc.Dropdown(id=ids.glob("problem"), options=problem_options(settings),
                                           value=settings["problem"], clearable=False,
                                           className="dl-choice"), "problem"),
         _glob_row("steps", dcc.Input(id=ids.glob("steps"), type="text", debounce=True, value=str(settings["steps"]),
@@ -187,7 +193,7 @@ def global_controls(settings: dict, problem) -> html.Div:
 
 
 def control_panel(settings: dict) -> list:
-    problem = get_problem(settings["problem"])
+    problem = problem_of(settings)
     panels = [optimizer_panel(i, text, settings, problem) for i, text in enumerate(settings["optimizers"])]
     add = html.Div([dcc.Dropdown(id=ids.ADD_CHOICE, options=[{"label": o.name, "value": o.id}
                                                              for o in OPTIMIZERS.values()],
@@ -315,13 +321,15 @@ def _opt_spec(i: int, text: str, settings: dict, v: dict, msgs: dict) -> str:
 def _globals(settings: dict, v: dict, msgs: dict) -> dict:
     out = dict(settings)
     problem = v.get(("g", None, "problem"), settings["problem"])
-    if not isinstance(problem, str) or problem not in PROBLEM_IDS:
+    if not isinstance(problem, str) or (problem not in PROBLEM_IDS and problem != settings["problem"]):
         msgs["problem"] = f"problem {schema.short(problem)} is not one of the listed problems"
         problem = settings["problem"]
     if problem != settings["problem"]:
         fresh = get_problem(problem)
         view = dict(settings.get("view") or {}, dims=[0, 1])
-        return {**out, "problem": problem, "start": list(fresh.start), "view": view}
+        own = ("loss", "window", "data")  # the user's own problem's fields go with it
+        return {**{k: x for k, x in out.items() if k not in own}, "problem": problem, "start": list(fresh.start),
+                "view": view}
     steps = v.get(("g", None, "steps"))
     if steps is not None:
         try:
@@ -331,7 +339,7 @@ def _globals(settings: dict, v: dict, msgs: dict) -> dict:
     starts = [v[key] for key in sorted(k for k in v if k[0] == "start")]
     if starts:
         try:
-            out["start"] = check_start(["" if s is None else str(s).strip() for s in starts], problem)
+            out["start"] = check_start(["" if s is None else str(s).strip() for s in starts], problem_of(settings))
         except SpecError as err:
             msgs["start"] = str(err)
     if ("g", None, "convention") in v:
@@ -357,7 +365,7 @@ def _globals(settings: dict, v: dict, msgs: dict) -> dict:
             msgs["mode"] = f"view {schema.short(mode)} is not one of {', '.join(dict(MODES))}"
     if ("g", None, "dim0") in v or ("g", None, "dim1") in v:
         dims = [v.get(("g", None, "dim0")), v.get(("g", None, "dim1"))]
-        dim = get_problem(problem).dim
+        dim = problem_of(settings).dim
         if not all(type(d) is int and 0 <= d < dim for d in dims):
             msgs["dims"] = f"dims {schema.short(dims)}: choose two of the problem's {dim} parameters"
         elif dims[0] == dims[1]:
