@@ -409,10 +409,8 @@ SCENARIOS: tuple[Scenario, ...] = (
         "Ma & Yarats 2019, quasi-hyperbolic momentum", view={"panels": ["loss"]}),
 )
 
-SCENARIO_BY_ID: dict[str, Scenario] = {s.id: s for s in SCENARIOS}
-
-# Typed-loss scenarios: their settings carry the loss (scenarios/settings.py's problem "custom"). They join
-# SCENARIOS once the page and the exports resolve a problem with settings.problem_of(settings).
+# Typed-loss scenarios: their settings carry the loss (scenarios/settings.py's problem "custom"); the page and
+# the exports resolve a problem with settings.problem_of(settings).
 YOUR_FUNCTION = Scenario(
     "your-function", "Your function: Rosenbrock typed in", "Basics",
     {"problem": "custom", "loss": "(1 - x)^2 + 100*(y - x^2)^2", "window": "-2:2,-1:3",
@@ -425,6 +423,9 @@ YOUR_FUNCTION = Scenario(
     "the same three paths, the same losses to 12 digits.",
     "lilipads/gradient_descent_viz #10: custom functions")
 USER_SCENARIOS: tuple[Scenario, ...] = (YOUR_FUNCTION,)
+SCENARIOS += USER_SCENARIOS
+
+SCENARIO_BY_ID: dict[str, Scenario] = {s.id: s for s in SCENARIOS}
 
 
 def get_scenario(name: str) -> Scenario:

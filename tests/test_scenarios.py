@@ -10,7 +10,7 @@ from layouts.metrics import path_length, steps_to, u_turns
 from optimizers import get_optimizer, run
 from optimizers.rules import sutskever_gamma
 from scenarios.presets import GROUPS, SCENARIO_BY_ID, SCENARIOS
-from scenarios.settings import load_settings, simulate
+from scenarios.settings import load_settings, problem_of, simulate
 from surfaces import get_problem
 
 
@@ -429,3 +429,15 @@ def test_qhm_between():
     ends = {nu: run(problem, "qhm", [[-2.0, -2.0]], 300, {"eta": 10.0, "beta": 0.9, "nu": nu}) for nu in (0.0, 1.0)}
     np.testing.assert_array_equal(ends[0.0].params, t["gd:eta=10"].params)
     np.testing.assert_allclose(ends[1.0].params, t["momentum:eta=1,gamma=0.9"].params, rtol=1e-10, atol=1e-12)
+
+
+# ----------------------------------------------------------------------------- your own problem
+def test_your_function():
+    """Typed in, Rosenbrock is the built-in one: the same three paths and losses to 12 digits."""
+    settings = SCENARIO_BY_ID["your-function"].full_settings()
+    builtin = {k: v for k, v in settings.items() if k not in ("loss", "window")} | {"problem": "rosenbrock"}
+    for typed, ref in zip(simulate(settings), simulate(builtin), strict=True):
+        np.testing.assert_allclose(typed.params, ref.params, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(typed.loss, ref.loss, rtol=1e-12, atol=1e-12)
+    surface = get_problem("rosenbrock").grid(21, dims=(0, 1))
+    np.testing.assert_allclose(problem_of(settings).grid(21, dims=(0, 1))[2], surface[2], rtol=1e-12)
