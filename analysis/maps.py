@@ -43,6 +43,7 @@ class Summary:
         self.final_loss = np.full(R, np.nan)
         self.min_loss = np.full(R, np.nan)  # (R,) lowest loss up to the last recorded row
         self.hit = np.full(R, -1)  # (R,) first row with loss ≤ target, -1 if none
+        self.unhit = np.ones(R, bool)  # (R,) hit < 0, kept rather than recomputed every row
         self.diverged_at = np.full(R, -1)
         self.last_P: Array | None = None
         self.last_loss: Array | None = None
@@ -50,7 +51,7 @@ class Summary:
         self.next_report = time.monotonic() + PROGRESS_EVERY
 
     def __call__(self, k: int, P: Array, loss: Array, diverged_at: Array) -> None:
-        if self.frozen.any() or (diverged_at == k).any():
+        if self.frozen.any() or diverged_at.max() == k:  # diverged_at ≤ k: the max is k iff a run diverged now
             dead = self.frozen  # diverged before this row: no data
             new = (diverged_at == k) & ~dead
             loss = np.where(dead, np.nan, loss)
@@ -59,9 +60,9 @@ class Summary:
             self.frozen = dead | new
         self.last_P, self.last_loss = P, loss  # the engine makes new arrays every row: no copy needed
         np.fmin(self.min_loss, loss, out=self.min_loss)  # fmin skips NaN
-        first = (loss <= self.target) & (self.hit < 0)
+        first = (loss <= self.target) & self.unhit
         if first.any():
-            self.hit[first] = k
+            self.hit[first], self.unhit[first] = k, False
         if self.progress is not None and time.monotonic() >= self.next_report:
             self.progress(k, self.steps)
             self.next_report = time.monotonic() + PROGRESS_EVERY

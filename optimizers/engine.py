@@ -439,7 +439,9 @@ class _Rates:
             self.first = i - i % self.length
             t = self.t0 + np.arange(self.first, min(self.first + self.length, self.steps + 1))
             rate = self.schedule.rate(self.eta0, t, t // self.per_epoch, self.t0 + self.steps)
-            self.block = np.broadcast_to(rate, (self.R, len(t)))
+            # one rate for all runs stays (1, T): a (1, 1) η multiplies an (R, D) array as a scalar does,
+            # while a stride-0 (R, 1) view makes NumPy loop over rows of D = 2 (a 10,000-run map: 2× slower)
+            self.block = rate.reshape(1, -1) if np.ndim(rate) == 1 else np.broadcast_to(rate, (self.R, len(t)))
         return self.block[:, i - self.first:i - self.first + 1]
 
 
