@@ -24,6 +24,7 @@ from scenarios.settings import parse_settings, problem_key, problem_of, simulate
 from . import controls, figures, ids, metrics, scenario_ui, share, theme
 from .analysis.callbacks import register_analysis_callbacks
 from .guard import guarded
+from .own_problem import register_own_problem
 
 CONTROL_INPUTS = (("hp-box", "value"), ("hp-bool", "value"), ("hp-choice", "value"), ("sched", "value"),
                   ("sched-p", "value"), ("batch", "value"), ("batch-k", "value"), ("g", "value"), ("start", "value"))
@@ -69,6 +70,10 @@ def metric_rows(trajs, problem, first_opt: int = 0) -> list[dict]:
     rows = metrics.comparison(trajs, known_min(problem) if problem.minima else 0.0)
     for row in rows:
         row["opt"] += first_opt
+        searched = trajs[row["opt"] - first_opt]
+        if searched.evaluations is not None:  # a line search: loss evaluations per update, averaged over the run
+            last = searched.last_row(row["run"])
+            row["evals"] = float(searched.evaluations[1: last + 1, row["run"]].mean()) if last > 0 else None
     return rows
 
 
@@ -77,11 +82,14 @@ def table(rows: list[dict]) -> html.Table:
         return "—" if v is None or (isinstance(v, float) and not math.isfinite(v)) else f.format(v)
     head = ["optimizer", "final loss", "epochs", f"steps to loss ≤ min + {metrics.TOLERANCE:g}", "path length",
             "u-turns", "diverged at"]
+    searched = any("evals" in r for r in rows)  # the loss evaluations column only when a line search ran
+    head += ["loss evals / step"] if searched else []
     body = [html.Tr([html.Td(r["label"], className="dl-swatch", style={"borderLeftColor": f"var(--c{r['opt'] % 12})"}),
                      html.Td(num(r["final_loss"])), html.Td(num(r.get("epochs"), "{:.4g}")),
                      html.Td(num(r["steps_to_tol"], "{}")),
                      html.Td(num(r["path_length"], "{:.3g}")), html.Td(str(r["u_turns"])),
-                     html.Td(num(r["diverged_at"], "step {}"), className="dl-bad" if r["diverged_at"] else "")])
+                     html.Td(num(r["diverged_at"], "step {}"), className="dl-bad" if r["diverged_at"] else ""),
+                     *([html.Td(num(r.get("evals"), "{:.3g}"))] if searched else [])])
             for r in rows]
     return html.Table([html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(body)], className="dl-table")
 
@@ -162,6 +170,7 @@ def register_callbacks(app) -> None:
     scenario_ui.register_scenario_callbacks(app)
     share.register_share_callbacks(app)
     register_analysis_callbacks(app)
+    register_own_problem(app)
     fig_outputs = [Output(fid, "figure") for fid in ids.FIGURES]
     control_inputs = [Input(_pattern(kind), prop) for kind, prop in CONTROL_INPUTS]
 

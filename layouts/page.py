@@ -6,7 +6,7 @@ from dash import dcc, html
 
 from scenarios.settings import defaults
 
-from . import controls, ids, scenario_ui, share
+from . import controls, ids, own_problem, scenario_ui, share
 from .analysis.section import analysis_section
 
 # plotGlPixelRatio 1: each WebGL (3-D) redraw is several times cheaper on software rendering
@@ -75,6 +75,7 @@ def build_page() -> html.Div:
                                     html.P("click a point on the loss, η or parameter plot, or pause and press "
                                            "the button", className="dl-hint"),
                                     html.Div(id=ids.INSPECTOR)], className="dl-card")], className="dl-row2 dl-cards"),
+                own_problem.section(),
                 analysis_section(),
             ], className="dl-main"),
         ], className="dl-body"),

@@ -116,7 +116,8 @@ def click_point(click) -> tuple[float, float] | None:
 
 # ----------------------------------------------------------------------------- the drawn-figures key
 ROW_FIELDS = {"opt": int, "run": int, "label": str, "final_loss": float, "epochs": float, "steps_to_tol": int,
-              "path_length": float, "u_turns": int, "diverged_at": int, "msg": str}
+              "path_length": float, "u_turns": int, "diverged_at": int, "msg": str,
+              "evals": float}  # evals: loss evaluations per update of a line search (armijo)
 
 
 def _fits(value, kind) -> bool:
