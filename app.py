@@ -44,6 +44,7 @@ def create_app(background_manager=None) -> dash.Dash:
     manager = background_manager or default_manager()
     app = dash.Dash(__name__, title="Descent Lab", serve_locally=True, suppress_callback_exceptions=True,
                     background_callback_manager=manager)
+    app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)  # screen readers: the language
     app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES  # larger bodies: 413 before they are read
     app.server.secret_key = shared_secret(manager)  # before the callbacks: the Live signer reads it
     app.layout = build_page

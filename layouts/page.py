@@ -21,14 +21,16 @@ def _graph(gid: str, height: str, cls: str = "") -> dcc.Graph:
 
 def _playback_bar() -> html.Div:
     button = lambda gid, text, title: html.Button(text, id=gid, title=title, className="dl-button dl-pb",
-                                                  **{"aria-label": title})
+                                                  **({} if gid == ids.SPEED else {"aria-label": title}))
     return html.Div([
         button(ids.RESET, "|◀", "reset to step 0"),
         button(ids.BACK, "◀", "step back (←)"),
         button(ids.PLAY, "▶ Play", "play / pause (space)"),
         button(ids.FORWARD, "▶|", "step forward (→)"),
         button(ids.SPEED, "speed ×1", "playback speed (steps per frame)"),
-        dcc.Input(id=ids.SCRUB, type="range", min=0, max=1, step=1, value=1, className="dl-scrub", name="step"),
+        html.Label([html.Span("playback step", className="dl-sr-only"),
+                    dcc.Input(id=ids.SCRUB, type="range", min=0, max=1, step=1, value=1, className="dl-scrub",
+                              name="step")], className="dl-scrub-wrap"),
         html.Span("step – / –", id=ids.STEP_LABEL, className="dl-step-label"),
         html.Span(className="dl-sep"),
         html.Button("● Live", id=ids.LIVE_TOGGLE, className="dl-button dl-live",

@@ -198,6 +198,7 @@ def register_scenario_callbacks(app) -> None:
             const on = (n || 0) % 2 === 1;
             document.body.classList.toggle('dl-present', on);
             window.dispatchEvent(new Event('resize'));
+            if (window.dlPresent) window.dlPresent(on);  // assets/present.js: plot text at 20 px
             return on ? 'Leave presentation' : 'Presentation';
         }""",
         Output(ids.PRESENT, "children"), Input(ids.PRESENT, "n_clicks"), State(ids.PRESENT, "className"),

@@ -65,6 +65,34 @@ CUSTOM_KEYS = ("loss", "window")
 DATA_KEYS = ("data",)  # problem "data": the CSV text (scenarios/userdata.py)
 
 
+# η per problem for the lecture convention, where η = 1 (GD's default) diverges at once or stands still: each
+# converges visibly within the default 300 steps from the problem's start. Columns: GD and QHM; momentum and
+# NAG; Adam and the other adaptive methods (AdaDelta's η is a scale factor and keeps its 1).
+PROBLEM_ETA = {
+    "sigmoid-sparse": (0.2, 0.01, 0.1), "sigmoid-sparse-4d": (0.2, 0.05, 0.1), "bowl": (0.05, 0.05, 0.1),
+    "ravine": (0.1, 0.02, 0.1), "saddle": (0.05, 0.01, 0.05), "rosenbrock": (0.002, 0.001, 0.5),
+    "beale": (0.01, 0.005, 0.1), "himmelblau": (0.005, 0.002, 0.1), "rastrigin": (0.005, 0.005, 0.1),
+    "plateau": (1.0, 0.1, 0.1),
+}
+ETA_COLUMN = {"gd": 0, "qhm": 0, "momentum": 1, "nag": 1, "adadelta": None}  # the rest: column 2
+
+
+def problem_eta(spec: str, problem: str, convention: str = "lecture") -> str:
+    """`spec` with η set to the problem's PROBLEM_ETA value (every other setting kept); unchanged for a
+    problem or optimizer without one, a spec that does not parse, or the pytorch convention (torch's lr)."""
+    try:
+        opt = parse_spec(spec).optimizer.id
+    except SpecError:
+        return spec
+    col = ETA_COLUMN.get(opt, 2)
+    if convention != "lecture" or problem not in PROBLEM_ETA or col is None:
+        return spec
+    head, bar, rest = spec.partition("|")
+    name, _, hps = head.partition(":")
+    parts = [p for p in hps.split(",") if p.strip() and p.split("=")[0].strip() != "eta"]
+    return f"{name}:{','.join([f'eta={PROBLEM_ETA[problem][col]:g}', *parts])}{bar}{rest}"
+
+
 def defaults(problem: str | Problem | None = None) -> dict:
     out = copy.deepcopy(DEFAULT_SETTINGS)
     if isinstance(problem, Problem):
@@ -72,6 +100,7 @@ def defaults(problem: str | Problem | None = None) -> dict:
     elif problem and problem != out["problem"]:
         out["problem"] = problem
         out["start"] = list(get_problem(problem).start)
+    out["optimizers"] = [problem_eta(spec, out["problem"]) for spec in out["optimizers"]]
     return out
 
 
