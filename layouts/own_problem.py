@@ -163,7 +163,7 @@ def data_preview(text: str) -> html.Div:
     n, k = rows_of(text), len(header) - 1
     table = html.Table([html.Thead(html.Tr([html.Th(h) for h in header])),
                         html.Tbody([html.Tr([html.Td(f"{float(c):.4g}") for c in row]) for row in rows])],
-                       className="dl-table dl-own-table")
+                       className="dl-table dl-own-table", style={"width": "auto"})
     more = f" (first {PREVIEW_ROWS} shown)" if n > PREVIEW_ROWS else ""
     return html.Div([html.P(f"{n:,} rows, {k} input{'s' if k > 1 else ''}{more}: a sigmoid neuron "
                             f"f = σ(w·x + b), L = ½ Σ (y − f)²", className="dl-hint"), table])
@@ -199,7 +199,8 @@ def section() -> html.Div:
         html.Div([
             html.Label("f(x, y) =", htmlFor=LOSS, className="dl-label"),
             dcc.Input(id=LOSS, type="text", value=EXAMPLE, debounce=DEBOUNCE, maxLength=MAX_LENGTH,
-                      className="dl-box dl-own-loss", spellCheck=False, autoComplete="off"),
+                      className="dl-box dl-own-loss", spellCheck=False, autoComplete="off",
+                      style={"width": "min(28em, 100%)"}),
             html.Label("window", htmlFor=WINDOW, className="dl-label"),
             dcc.Input(id=WINDOW, type="text", value="-2:2,-1:3", debounce=DEBOUNCE, placeholder="X0:X1,Y0:Y1",
                       className="dl-box dl-own-window"),
