@@ -53,6 +53,7 @@ SCALES = (1, 2, 3, 4)
 THEMES = (("white", "white"), ("contrast", "high contrast (dark)"))
 PLOT_FORMATS = ("png", "svg")  # formats with a plot choice
 THEME_FORMATS = ("png", "svg", "html", "gif")
+EXPORT_HEAD = 200  # a JSON export names itself ("descent_lab_export") in its first bytes (layouts/export.py)
 UPLOAD_CAP = MAX_UPLOAD_BYTES  # larger files are refused by the browser (assets/upload_limit.js says so)
 SHOW, HIDE = {}, {"display": "none"}
 _W, _H = ExportOptions().width, ExportOptions().height
@@ -143,14 +144,14 @@ def load_upload(contents: str | None, name: str | None) -> tuple[dict, list[str]
     if not isinstance(contents, str) or "," not in contents:
         raise SpecError("the file is empty")
     head, payload = contents.split(",", 1)
-    if len(payload) * 3 // 4 > MAX_SETTINGS_BYTES + 3:
-        raise SpecError(too_big(len(payload) * 3 / 4000))
+    if len(payload) * 3 // 4 > UPLOAD_CAP + 3:  # a JSON export (settings + trajectories) may be larger than
+        raise SpecError(too_big(len(payload) * 3 / 4000))  # a settings file: only its settings must fit
     try:
         raw = base64.b64decode(payload, validate=True) if head.endswith(";base64") else payload.encode()
     except (binascii.Error, ValueError):
         raise SpecError("the file could not be read") from None
-    if len(raw) > MAX_SETTINGS_BYTES:
-        raise SpecError(too_big(len(raw) / 1000))
+    if len(raw) > UPLOAD_CAP or (len(raw) > MAX_SETTINGS_BYTES and b'"descent_lab_export"' not in raw[:EXPORT_HEAD]):
+        raise SpecError(too_big(len(raw) / 1000))  # before parsing: only a JSON export may be larger
     if not raw.strip():
         raise SpecError("the file is empty")
     try:
@@ -165,6 +166,10 @@ def load_upload(contents: str | None, name: str | None) -> tuple[dict, list[str]
         raise SpecError(f"nested deeper than MAX_JSON_DEPTH = {MAX_JSON_DEPTH}") from None
     if isinstance(data, dict) and "descent_lab_export" in data and isinstance(data.get("settings"), dict):
         data = data["settings"]  # a JSON export carries the settings that reproduce it
+        if len(json.dumps(data, ensure_ascii=False).encode()) > MAX_SETTINGS_BYTES:
+            raise SpecError(f"the export's settings are over MAX_SETTINGS_BYTES = {MAX_SETTINGS_BYTES // 1000} kB")
+    elif len(raw) > MAX_SETTINGS_BYTES:
+        raise SpecError(too_big(len(raw) / 1000))  # the export key was there, but not as an export's
     return load_settings(data, strict=True)
 
 

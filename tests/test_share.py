@@ -215,3 +215,13 @@ def test_a_link_with_too_many_optimizers_keeps_the_first_twelve():
     settings, notices = share.read_link("?" + "&".join(f"opt=gd:eta={k + 1}" for k in range(15)))
     assert settings["optimizers"] == [f"gd:eta={k + 1}" for k in range(12)]
     assert notices == ["only the first 12 of 15 optimizers are shown"]
+
+
+def test_the_pages_own_json_export_loads_back_even_over_the_settings_limit():
+    """D6: a JSON export of 300 steps × 3 optimizers is ~74 kB (over MAX_SETTINGS_BYTES); its settings are not."""
+    settings = defaults()
+    data, _ = share.export_file(settings, "json", share.export_options("contour", 2, "white"))
+    raw = base64.b64decode(data["content"])
+    assert len(raw) > MAX_SETTINGS_BYTES
+    loaded, message, cls = share.upload_result("data:application/json;base64," + data["content"], "run.json")
+    assert loaded == load_settings(settings, strict=True)[0] and "ok" in cls, message
