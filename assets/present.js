@@ -15,7 +15,16 @@
     }, obj);
   }
 
-  function layoutValues(L) {
+  function logTicks(gd, k) {
+    // a log axis over a few decades labels 2 … 9 between them in 75 % type: ticks at 1, 2, 4, 8 … (every
+    // log10 2) or at each decade are full-size numbers instead
+    var ax = gd._fullLayout && gd._fullLayout[k];
+    if (!ax || ax.type !== "log" || !ax.range) return null;
+    var span = Math.abs(ax.range[1] - ax.range[0]);
+    return span < 3 ? Math.log10(2) : span < 8 ? 1 : null;
+  }
+
+  function layoutValues(L, gd) {
     // {attribute: value in presentation}: every font size; fewer 3-D ticks (20 px labels would collide);
     // 2-D axes grow their margins to fit the larger tick labels
     var out = {"font.size": PRESENT_PX, "legend.font.size": PRESENT_PX, "hoverlabel.font.size": PRESENT_PX};
@@ -24,6 +33,7 @@
       if (/^[xy]axis\d*$/.test(k)) {
         out[k + ".title.font.size"] = out[k + ".tickfont.size"] = PRESENT_PX;
         out[k + ".automargin"] = true;
+        if (logTicks(gd, k)) out[k + ".dtick"] = logTicks(gd, k);
       }
       if (/^scene\d*$/.test(k)) ["xaxis", "yaxis", "zaxis"].forEach(function (a) {
         out[k + "." + a + ".title.font.size"] = out[k + "." + a + ".tickfont.size"] = PRESENT_PX;
@@ -51,7 +61,7 @@
     var lay = {}, traces = {};
     if (on) {
       big = gd.__dlPresent = {lay: {}, traces: {}};
-      lay = layoutValues(gd.layout);
+      lay = layoutValues(gd.layout, gd);
       Object.keys(lay).forEach(function (k) {
         big.lay[k] = get(gd.layout, k) === undefined ? null : get(gd.layout, k);
       });
