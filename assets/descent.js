@@ -525,13 +525,89 @@
   document.addEventListener("change", onChange);
   document.addEventListener("keydown", onKey);
 
+  /* ------------------------------------------------------------------ live drag
+   * While a slider's handle moves (its drag_value), the dragged value's runs are fetched for one optimizer
+   * (layouts/callbacks.py: drag) and drawn on the overlay, never through Plotly. A gate per optimizer keeps
+   * one request in flight; the newest value waits in `queue` and goes when the reply comes, so the rate is
+   * what the server sustains. Each request carries a sequence number: a reply older than one already drawn
+   * is dropped. On release the slider's value goes through `tune` (SETTINGS, TRAJ) as a typed value does,
+   * and one last drag request for the released value makes the overlay agree with it whatever the order. */
+  S.gates = {}; S.dragSent = 0; S.dragDrawn = 0; S.dragDropped = 0; S.dragAt = 0;
+  var GATE_MS = 3000;  // a reply lost for this long frees the gate
+  function gate(opt) { return S.gates[opt] || (S.gates[opt] = {seq: 0, applied: 0, busy: 0, queue: null, last: null}); }
+  function trigId() {
+    var t = (window.dash_clientside.callback_context.triggered || [])[0] || {}, p = t.prop_id || "";
+    try { return {id: JSON.parse(p.slice(0, p.lastIndexOf("."))), value: t.value}; } catch (e) { return {}; }
+  }
+  function dragReq(opt, name, pos) {
+    var g = gate(opt), nu = window.dash_clientside.no_update;
+    if (S.live || typeof pos !== "number" || !isFinite(pos) || (g.last && g.last.name === name && g.last.pos === pos)) return nu;
+    var req = {name: name, pos: pos, seq: ++g.seq};
+    g.last = req;
+    if (g.busy && performance.now() - g.busy < GATE_MS) { g.queue = req; return nu; }
+    g.busy = performance.now(); g.queue = null; S.dragSent++;
+    return req;
+  }
+  function applyRuns(runs) {
+    var changed = [];
+    runs.forEach(function (pair) {
+      var j = pair[0];
+      if (typeof j === "number" && j >= 0 && j < S.runs.length) { S.runs[j] = decodeRun(pair[1]); changed.push(j); }
+    });
+    if (!changed.length) return;
+    markRuns(changed);
+    render();
+    markShown();
+    S.dragDrawn++; S.dragAt = performance.now();
+  }
+  /* S.shownAt: the frame after the one that painted the newest paths (from a drag reply or TRAJ) */
+  S.shownSeq = 0; S.shownAt = 0;
+  function markShown() {
+    var seq = ++S.shownSeq;
+    afterPaint(function () { if (seq === S.shownSeq) S.shownAt = performance.now(); });
+  }
+  var dragCallbacks = {
+    dragGate: function (dragValues, values) {
+      var t = trigId(), cc = window.dash_clientside.callback_context, k = -1;
+      if (!t.id || typeof t.id.opt !== "number") return window.dash_clientside.no_update;
+      ((cc.inputs_list || [])[0] || []).forEach(function (x, n) { if (x.id && x.id.name === t.id.name) k = n; });
+      if (k >= 0 && values[k] === t.value) return window.dash_clientside.no_update;  // mounted, or released
+      gate(t.id.opt).holding = true;
+      return dragReq(t.id.opt, t.id.name, t.value);
+    },
+    dragged: function (res) {
+      var t = trigId(), nu = window.dash_clientside.no_update;
+      if (!t.id || typeof t.id.opt !== "number") return nu;
+      var g = gate(t.id.opt);
+      g.busy = 0;
+      if (res && typeof res.seq === "number" && res.seq > g.applied && Array.isArray(res.runs)) {
+        g.applied = res.seq;
+        applyRuns(res.runs);
+        if (!g.holding && !S.playing) scheduleSettle(300, true);  // released: TRAJ follows (draw settles sooner)
+      } else S.dragDropped++;
+      if (!g.queue) return nu;
+      var req = g.queue;
+      g.queue = null; g.busy = performance.now(); S.dragSent++;
+      return req;
+    }
+  };
+  /* The slider was released at `pos` (or moved by a key): one drag request for exactly this value, so the
+   * overlay shows it after one small round trip, before `tune` has written SETTINGS and TRAJ. */
+  function released(opt, name, pos) {
+    var g = gate(opt);
+    g.holding = false;
+    if (!window.dash_clientside.set_props) return;
+    var req = dragReq(opt, name, pos);
+    if (req !== window.dash_clientside.no_update) window.dash_clientside.set_props({type: "drag", opt: opt}, {data: req});
+  }
+
   /* ------------------------------------------------------------------ clientside callbacks */
   var FIG_IDS = ["dl-surface", "dl-contour", "dl-loss", "dl-eta", "dl-params", "dl-fit"];  // ids.FIGURES order
   /* fn runs at the start of the frame after the one that showed the overlay (so it was painted) */
   function afterPaint(fn) { window.requestAnimationFrame(function () { window.requestAnimationFrame(fn); }); }
   function fmt(v) { return String(Number(Number(v).toPrecision(4))); }
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
-    descent: {
+    descent: Object.assign(dragCallbacks, {
       /* New figure objects (from the server) are filled for the current step; for figures already
        * drawn only the runs whose payload changed are redrawn: overlay now, traces at the next settle. */
       draw: function (traj) {
@@ -566,15 +642,35 @@
         });
         if (S.live) settleGraph("dl-surface");  // streaming: no old-and-new overlap in the 3-D scene
         render();
+        markShown();
         S.drawSeq++;
         S.drawMs = performance.now() - t0;
         S.drawnAt = performance.now();
         var seq = S.drawSeq;
         afterPaint(function () {
           if (seq === S.drawSeq) S.paintedAt = performance.now();
-          if (!S.playing) scheduleSettle(S.live ? 600 : 0);
+          if (!S.playing) scheduleSettle(S.live ? 600 : 0, !S.live);
         });
         return out;
+      },
+      /* The first view's 3-D surface, once the contour map has painted its paths (or after 3 s); kept out
+       * if the graph was filled meanwhile (a link, a scenario). Filled for the current step like a new figure. */
+      surfaceLater: function (fig, now) {
+        var nu = window.dash_clientside.no_update, t0 = performance.now();
+        if (!fig || !fig.data) return nu;
+        return new Promise(function (resolve) {
+          (function wait() {
+            var line = document.querySelector("#dl-contour .scatterlayer .trace path.js-line");
+            if (!(line && (line.getAttribute("d") || "").length > 20) && performance.now() - t0 < 3000) {
+              window.requestAnimationFrame(wait); return;
+            }
+            var g = gd("dl-surface");
+            if ((g && g.data && g.data.length) || (now && now.data && now.data.length)) { resolve(nu); return; }
+            var out = S.runs.length ? fillFigure(fig, curStep()) : fig;
+            if (S.runs.length) S.seen.add(out);
+            afterPaint(function () { resolve(out); });
+          })();
+        });
       },
       syncHyper: function (slider, box, min) {
         var nu = window.dash_clientside.no_update;
@@ -582,6 +678,8 @@
         var isLog = min < 0;  // log sliders run over log10 of a range below 1 (η, ε)
         if (trig.indexOf('"hp-slider"') >= 0) {
           if (slider === null || slider === undefined) return [nu, nu];
+          var t = trigId();
+          if (t.id && typeof t.id.opt === "number") released(t.id.opt, t.id.name, slider);
           return [nu, fmt(isLog ? Math.pow(10, slider) : slider)];
         }
         var v = parseFloat(box);
@@ -589,6 +687,6 @@
         if (isLog) { if (v <= 0) return [nu, nu]; return [Math.log10(v), nu]; }
         return [v, nu];
       }
-    }
+    })
   });
 })();

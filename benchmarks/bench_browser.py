@@ -1,5 +1,7 @@
 """Browser benchmark of the page (headless Chromium), figures printed in one run:
 
+0. first screen: from navigation to the first path drawn on the contour map, against a plain Dash page
+   (no callbacks) whose layout holds the same six figures (ratio of medians, loads alternated, cache off).
 1. slider change -> redrawn trajectories, against a no-op callback round trip on the same page (ratio).
    Both are timed inside the page from the user's action to the first frame painted with the result
    (two animation frames after the DOM / overlay changed). "visible": the changed run is drawn (overlay);
@@ -8,6 +10,8 @@
    also the steady rate after the first 0.5 s and the longest frame)
 3. median server time of the main callback over 50 calls (hyperparameter change, Patch path)
 4. size in bytes of the Patch response for 4 optimizers x 1000 steps (all runs re-sent: steps changed)
+5. live drag: the mouse holds the η handle and moves it for ~3 s; paths redrawn per second while held, and
+   requests sent (one in flight per optimizer: the rest of the moves wait, the newest value kept)
 
     python benchmarks/bench_browser.py
 """
@@ -23,13 +27,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import dash
 import plotly
+from dash import dcc, html
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.common.action_chains import ActionChains
 from werkzeug.serving import make_server
 
 from app import create_app
-from layouts import callbacks
+from layouts import callbacks, ids
+from layouts.page import GRAPH_CONFIG
 from scenarios.settings import defaults
 
 FOUR = ["gd:eta=1", "momentum:eta=1,gamma=0.9", "adam:eta=0.1", "rmsprop:eta=0.1"]
@@ -51,12 +59,62 @@ def server_figures() -> tuple[float, int]:
     return statistics.median(times), size
 
 
-def browser_figures(url: str) -> dict:
+FIRST_PATH = """
+window.__first = null;
+(function poll() {
+  const g = document.querySelector('#dl-contour .js-plotly-plot');
+  const line = g && g.querySelector('.scatterlayer .trace path.js-line');
+  if (line && (line.getAttribute('d') || '').length > 20) {
+    requestAnimationFrame(() => { window.__first = performance.now(); });  // the frame that painted it
+    return;
+  }
+  requestAnimationFrame(poll);
+})();
+"""
+
+
+def plain_app() -> dash.Dash:
+    """The same six figures as the page's first view, in a Dash page with no callbacks and no other parts."""
+    figs = callbacks.render(defaults(), {}, False)["figs"]
+    app = dash.Dash(__name__, serve_locally=True)
+    graph = lambda gid, h: dcc.Graph(id=gid, figure=figs[gid.split("-", 1)[1]], config=GRAPH_CONFIG,
+                                     style={"height": h})
+    app.layout = html.Div([html.Div([graph(ids.SURFACE, "400px"), graph(ids.CONTOUR, "400px")],
+                                    style={"display": "flex"}),
+                           html.Div([graph(g, "260px") for g in (ids.LOSS, ids.ETA, ids.PARAMS, ids.FIT)],
+                                    style={"display": "flex"})])
+    return app
+
+
+def driver() -> webdriver.Chrome:
     opts = Options()
     opts.binary_location = "/usr/bin/chromium"
     for a in ARGS:
         opts.add_argument(a)
-    d = webdriver.Chrome(options=opts)
+    return webdriver.Chrome(options=opts)
+
+
+def first_screens(page: str, plain: str, rounds: int = 3) -> dict:
+    """ms from navigation to the first contour path painted, page and plain page alternated, no HTTP cache."""
+    d = driver()
+    times: dict[str, list[float]] = {"page": [], "plain": []}
+    try:
+        d.execute_cdp_cmd("Network.enable", {})
+        d.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": True})
+        d.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": FIRST_PATH})
+        for _ in range(rounds):
+            for name, url in (("page", page), ("plain", plain)):
+                d.get("about:blank")
+                d.get(url)
+                _wait(d, "return window.__first !== null", 60)
+                times[name].append(d.execute_script("return window.__first"))
+    finally:
+        d.quit()
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+def browser_figures(url: str) -> dict:
+    d = driver()
     try:
         d.get(url)
         wait = lambda cond, t=30: _wait(d, cond, t)
@@ -71,6 +129,7 @@ def browser_figures(url: str) -> dict:
         noop = statistics.median(_noop_trip(d) for _ in range(15))
         trips = [_slider_trip(d, 0.5 + 0.03 * i) for i in range(15)]
         out = {"noop": noop, **{k: statistics.median(t[k] for t in trips) for k in trips[0]}}
+        out.update(_drag(d))
         d.execute_script("window.descentLab.setStep(0); window.descentLab.speed = 1;")
         time.sleep(1.0)  # reset settles first (as after a click on |◀)
         d.execute_script("""
@@ -114,25 +173,60 @@ def _noop_trip(d) -> float:
 
 
 def _slider_trip(d, eta: float) -> dict:
-    """Set η of GD as a slider release does (slider -> box -> server -> Patch -> draw); ms to painted and exact."""
+    """Set η of GD as a slider release does (slider -> box -> server -> Patch -> draw); ms to painted and exact.
+    "visible": the first frame painted with the new path (a drag reply or TRAJ, whichever is first)."""
     d.execute_script("""
-        const S = window.descentLab; window.__seq = S.drawSeq; window.__t0 = performance.now();
+        const S = window.descentLab, seq = S.shownSeq; window.__seq = S.drawSeq; window.__vis = null;
+        const t0 = window.__t0 = performance.now();
+        (function watch() { if (S.shownSeq > seq && S.shownAt > t0) window.__vis = S.shownAt;
+                            else requestAnimationFrame(watch); })();
         dash_clientside.set_props({type: 'hp-slider', opt: 0, name: 'eta'}, {value: Math.log10(arguments[0])});""",
                      eta)
-    _wait(d, "const S = window.descentLab; return S.drawSeq > window.__seq && S.paintedAt > S.drawnAt"
-             " && S.settledAt > S.paintedAt && !S.pending().length", 15)
+    _wait(d, "const S = window.descentLab; return S.drawSeq > window.__seq && window.__vis !== null"
+             " && S.paintedAt > S.drawnAt && S.settledAt > S.paintedAt && !S.pending().length", 15)
     return d.execute_script("""const S = window.descentLab, t0 = window.__t0;
-        return {draw: S.drawnAt - t0, visible: S.paintedAt - t0, exact: S.settledAt - t0}""")
+        return {draw: S.drawnAt - t0, visible: window.__vis - t0, exact: S.settledAt - t0}""")
+
+
+def _drag(d) -> dict:
+    """Hold GD's η handle and move it 2 px every 50 ms (~3 s); redraws per second while held."""
+    time.sleep(1.0)
+    handle = d.find_element("css selector", "[id='" + json.dumps({"name": "eta", "opt": 0, "type": "hp-slider"},
+                                                                   separators=(",", ":")) + "'] [role=slider]")
+    d.execute_script("""const S = window.descentLab; window.__drag = [S.dragSent, S.dragDrawn]; window.__up = null;
+        window.__down = null; window.__drawnAtUp = null;
+        document.addEventListener('pointerdown', () => { window.__down = performance.now(); }, {once: true});
+        document.addEventListener('pointerup', () => { window.__up = performance.now();
+            window.__drawnAtUp = S.dragDrawn; window.__sentAtUp = S.dragSent; }, {once: true, capture: true});""")
+    chain = ActionChains(d).click_and_hold(handle)
+    for k in range(60):
+        chain = chain.move_by_offset(-2 if k < 30 else 2, 0).pause(0.05)
+    chain.release().perform()
+    _wait(d, "return window.__up !== null", 10)
+    sent0, drawn0, down, up, drawn, sent = d.execute_script(
+        "return [...window.__drag, window.__down, window.__up, window.__drawnAtUp, window.__sentAtUp]")
+    return {"drag_per_s": (drawn - drawn0) / ((up - down) / 1000), "drag_sent": sent - sent0,
+            "drag_drawn": drawn - drawn0, "drag_s": (up - down) / 1000}
+
+
+def serve(app, port: int):
+    server = make_server("127.0.0.1", port, app.server, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
 
 
 def main() -> None:
     median, size = server_figures()
-    server = make_server("127.0.0.1", 8765, create_app().server, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server, plain = serve(create_app(), 0), serve(plain_app(), 0)
     try:
-        b = browser_figures("http://127.0.0.1:8765/")
+        first = first_screens(f"http://127.0.0.1:{server.server_port}/", f"http://127.0.0.1:{plain.server_port}/")
+        b = browser_figures(f"http://127.0.0.1:{server.server_port}/")
     finally:
         server.shutdown()
+        plain.shutdown()
+    print(f"0. first screen (first path painted on the contour map): {first['page'] / first['plain']:.2f}x a plain "
+          f"Dash page with the same figures (page {first['page']:.0f} ms, plain {first['plain']:.0f} ms; "
+          "medians of 3 loads each, no HTTP cache)")
     print(f"1. slider change -> redrawn trajectories: {b['visible'] / b['noop']:.2f}x a no-op round trip "
           f"(visible {b['visible']:.0f} ms, no-op {b['noop']:.0f} ms; draw callback reached at {b['draw']:.0f} ms; "
           f"every trace exact at {b['exact']:.0f} ms = {b['exact'] / b['noop']:.2f}x)")
@@ -141,6 +235,8 @@ def main() -> None:
     print(f"3. main callback server time (median of 50, one optimizer changed, 4 x 1000 steps): "
           f"{median * 1000:.1f} ms")
     print(f"4. Patch response for 4 optimizers x 1000 steps: {size} bytes")
+    print(f"5. live drag of η (4 optimizers x 1000 steps): {b['drag_per_s']:.1f} redraws per second while held "
+          f"({b['drag_drawn']} drawn in {b['drag_s']:.1f} s; {b['drag_sent']} requests sent, one in flight at a time)")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from dash import ALL, MATCH, ClientsideFunction, Input, Output, Patch, State, ctx, html, no_update
+from dash import ALL, MATCH, ClientsideFunction, Input, Output, Patch, State, ctx, html, no_update, set_props
 from dash.exceptions import PreventUpdate
 
 from optimizers import SpecError, parse_batching, parse_spec, run_spec
@@ -26,8 +26,10 @@ from .analysis.callbacks import register_analysis_callbacks
 from .guard import guarded
 from .own_problem import register_own_problem
 
-CONTROL_INPUTS = (("hp-box", "value"), ("hp-bool", "value"), ("hp-choice", "value"), ("sched", "value"),
-                  ("sched-p", "value"), ("batch", "value"), ("batch-k", "value"), ("g", "value"), ("start", "value"))
+CONTROL_INPUTS = (("batch", "value"), ("batch-k", "value"), ("g", "value"), ("start", "value"))  # main `update`
+# one optimizer's own controls: `tune` (MATCH on the optimizer index; the names of its controls ALL)
+OPT_INPUTS = ({"type": "hp-box", "name": ALL}, {"type": "hp-bool", "name": ALL}, {"type": "hp-choice", "name": ALL},
+              {"type": "sched"}, {"type": "sched-p", "name": ALL})
 
 
 def work(settings: dict) -> int:
@@ -165,6 +167,41 @@ def render(settings: dict, drawn: dict, live_on: bool) -> dict:
     return {"drawn": new_drawn, "traj": patch, "figs": None, "changed": changed}
 
 
+def matched_opt() -> int | None:
+    """The optimizer index a MATCH callback runs for (from its first output's id)."""
+    out = ctx.outputs_list[0] if isinstance(ctx.outputs_list, list) else ctx.outputs_list
+    i = out.get("id", {}).get("opt") if isinstance(out, dict) and isinstance(out.get("id"), dict) else None
+    return i if type(i) is int else None
+
+
+def opt_runs(settings: dict, i: int) -> list:
+    """[index in TRAJ's runs, payload] of every run of optimizer i (one batched engine call over its starts)."""
+    (traj,) = simulate({**settings, "optimizers": [settings["optimizers"][i]]})
+    spans = np.array([hi - lo for lo, hi in problem_of(settings).window], dtype=float)
+    R = settings.get("starts", 1)
+    return [[i * R + r, figures.run_payload(traj, r, i, spans)] for r in range(traj.runs)]
+
+
+def send_tuned(settings: dict, out: dict, msgs: dict, keys: list[str]) -> None:
+    """`tune`'s results beyond its own output (set_props: a MATCH callback cannot name the page's stores)."""
+    for cid, prop, value in ((ids.DRAWN, "data", out["drawn"]), (ids.TRAJ, "data", out["traj"])):
+        if value is not no_update:
+            set_props(cid, {prop: value})
+    for name, fig in (out["figs"] or {}).items():
+        set_props(f"dl-{name}", {"figure": fig})
+    set_props(ids.SETTINGS, {"data": settings})  # `update` then redraws the table and status from DRAWN
+    for key in keys:
+        set_props(ids.msg(key), {"children": msgs.get(key, "")})
+
+
+def opt_msg_keys(i: int, inputs_list) -> list[str]:
+    """The message keys beside optimizer i's controls (controls.py: _msg), from the ids `tune` received."""
+    cids = [x["id"] for g in inputs_list for x in (g if isinstance(g, list) else [g])
+            if isinstance(x, dict) and isinstance(x.get("id"), dict)]
+    key = {"sched": lambda c: f"opt{i}.schedule", "sched-p": lambda c: f"opt{i}.s.{c.get('name')}"}
+    return [key.get(c.get("type"), lambda c: f"opt{i}.{c.get('name')}")(c) for c in cids]
+
+
 # ----------------------------------------------------------------------------- registration
 def register_callbacks(app) -> None:
     scenario_ui.register_scenario_callbacks(app)
@@ -294,16 +331,69 @@ def register_callbacks(app) -> None:
     def noop(n):
         return str(schema.count(n))
 
+    register_tuning(app)
     register_live(app, schema.live_serializer(app.server.config.get("SECRET_KEY")))
     app.clientside_callback(ClientsideFunction("descent", "draw"), [Output(f, "figure", allow_duplicate=True)
                                                                      for f in ids.FIGURES],
                             Input(ids.TRAJ, "data"), [State(f, "figure") for f in ids.FIGURES],
                             prevent_initial_call=True)
+    app.clientside_callback("function (first) { return first; }", Output(ids.TRAJ, "data", allow_duplicate=True),
+                            Input(ids.TRAJ0, "data"), prevent_initial_call="initial_duplicate")  # the layout's view
+    app.clientside_callback(ClientsideFunction("descent", "surfaceLater"),
+                            Output(ids.SURFACE, "figure", allow_duplicate=True), Input(ids.SURFACE0, "data"),
+                            State(ids.SURFACE, "figure"), prevent_initial_call="initial_duplicate")
     app.clientside_callback(ClientsideFunction("descent", "syncHyper"),
                             Output(ids.hp("slider", MATCH, MATCH), "value"),
                             Output(ids.hp("box", MATCH, MATCH), "value"),
                             Input(ids.hp("slider", MATCH, MATCH), "value"), Input(ids.hp("box", MATCH, MATCH), "value"),
                             State(ids.hp("slider", MATCH, MATCH), "min"), prevent_initial_call=True)
+
+
+def register_tuning(app) -> None:
+    """One optimizer's controls: `tune` on a change (release, typed value), `drag` while a slider moves."""
+    @app.callback(Output(ids.opt_ctl("tuned", MATCH), "data"),
+                  *[Input({**pattern, "opt": MATCH}, "value") for pattern in OPT_INPUTS],
+                  State(ids.SETTINGS, "data"), State(ids.DRAWN, "data"), State(ids.LIVE, "data"),
+                  prevent_initial_call=True)
+    @guarded()
+    def tune(*args):
+        """Re-run only this optimizer (a TRAJ Patch); every other setting as in SETTINGS."""
+        settings, _ = parse_settings(args[-3])
+        i, n = matched_opt(), len(OPT_INPUTS)
+        if settings is None or i is None or i >= len(settings["optimizers"]):
+            raise PreventUpdate
+        groups = [g if isinstance(g, list) else [g] for g in ctx.inputs_list[:n]]
+        new, msgs = controls.apply_controls(settings, controls.read_controls(groups))
+        new, _ = parse_settings(new)  # the budgets still hold
+        if new is None:
+            raise PreventUpdate
+        live_on = isinstance(args[-1], dict) and args[-1].get("on") is True
+        send_tuned(new, render(new, schema.parse_drawn(args[-2], len(new["optimizers"])), live_on), msgs,
+                   opt_msg_keys(i, ctx.inputs_list[:n]))
+        return new["optimizers"][i]
+
+    @app.callback(Output(ids.opt_ctl("dragged", MATCH), "data"), Input(ids.opt_ctl("drag", MATCH), "data"),
+                  State(ids.SETTINGS, "data"), prevent_initial_call=True)
+    @guarded()
+    def drag(raw, raw_settings):
+        """The dragged value's runs, for the page's overlay only: SETTINGS changes on release (`tune`).
+        A refused request still answers (with no runs), so the page's gate sends the next one."""
+        settings, _ = parse_settings(raw_settings)
+        i = matched_opt()
+        got = controls.dragged_spec(settings, i, raw) if settings is not None else None
+        seq = raw.get("seq") if isinstance(raw, dict) and type(raw.get("seq")) is int else None
+        if got is None:
+            return {"seq": seq, "runs": []}
+        new, _ = parse_settings({**settings, "optimizers": [*settings["optimizers"][:i], got[0],
+                                                            *settings["optimizers"][i + 1:]]})
+        return {"seq": seq, "runs": opt_runs(new, i) if new is not None else []}
+
+    app.clientside_callback(ClientsideFunction("descent", "dragGate"), Output(ids.opt_ctl("drag", MATCH), "data"),
+                            Input(ids.hp("slider", MATCH, ALL), "drag_value"),
+                            State(ids.hp("slider", MATCH, ALL), "value"), prevent_initial_call=True)
+    app.clientside_callback(ClientsideFunction("descent", "dragged"),
+                            Output(ids.opt_ctl("drag", MATCH), "data", allow_duplicate=True),
+                            Input(ids.opt_ctl("dragged", MATCH), "data"), prevent_initial_call=True)
 
 
 # ----------------------------------------------------------------------------- inspector

@@ -17,7 +17,7 @@ from dash import dcc, html
 
 from optimizers import CONVENTIONS, OPTIMIZERS, SCHEDULES, Hyper, SpecError, parse_batching, parse_schedule, parse_spec
 from scenarios import schema
-from scenarios.budgets import MAX_OPTIMIZERS, MAX_PAGE_STEPS
+from scenarios.budgets import MAX_OPTIMIZERS, MAX_PAGE_STARTS, MAX_PAGE_STEPS
 from scenarios.settings import check_start, problem_of
 from surfaces import PROBLEM_IDS, get_problem
 
@@ -139,8 +139,10 @@ def optimizer_panel(i: int, text: str, settings: dict, problem) -> html.Div:
                                  **{"aria-label": f"duplicate optimizer {i + 1}"}),
                      html.Button("✕", id=ids.opt_ctl("rm", i), title="remove", className="dl-icon",
                                  **{"aria-label": f"remove optimizer {i + 1}"})], className="dl-opt-head")
-    return html.Details([html.Summary(head), *rows], open=True, className="dl-opt",
-                        **{"data-opt": str(i)})
+    # live drag (request, reply) and the spec `tune` last applied (layouts/callbacks.py: register_tuning)
+    drag = [dcc.Store(id=ids.opt_ctl(kind, i)) for kind in ("drag", "dragged", "tuned")]
+    return html.Details([html.Summary(head), *rows, *drag], open=True, className="dl-opt",
+                        **{"data-opt": str(i), "data-a11y-of": f"optimizer {i + 1} ({opt.name})"})
 
 
 def problem_options(settings: dict) -> list:
@@ -168,6 +170,9 @@ def global_controls(settings: dict, problem) -> html.Div:
                                       className="dl-box dl-start", placeholder=n, name=f"start-{n}")
                             for d, (n, v) in enumerate(zip(names, settings["start"], strict=True))],
                            className="dl-starts"), _msg("start")], className="dl-row"),
+        _glob_row("starts", dcc.Input(id=ids.glob("starts"), type="text", debounce=True,
+                                      value=str(settings.get("starts", 1)), className="dl-box", name="starts"),
+                  "starts", f"runs per optimizer: θ₀, then random starts in the window (1 … {MAX_PAGE_STARTS})"),
         _glob_row("convention", dcc.RadioItems(id=ids.glob("convention"), options=["lecture", "pytorch"],
                                                value=settings["convention"], inline=True, className="dl-radio"),
                   "convention"),
@@ -336,6 +341,12 @@ def _globals(settings: dict, v: dict, msgs: dict) -> dict:
             out["steps"] = schema.whole(steps, "steps", 0, MAX_PAGE_STEPS)
         except SpecError:
             msgs["steps"] = f"steps = {schema.short(steps)}: enter a whole number from 0 to {MAX_PAGE_STEPS}"
+    runs = v.get(("g", None, "starts"))
+    if runs is not None:
+        try:
+            out["starts"] = schema.whole(runs, "starts", 1, MAX_PAGE_STARTS)
+        except SpecError:
+            msgs["starts"] = f"starts = {schema.short(runs)}: enter a whole number from 1 to {MAX_PAGE_STARTS}"
     starts = [v[key] for key in sorted(k for k in v if k[0] == "start")]
     if starts:
         try:
@@ -386,6 +397,27 @@ def apply_controls(settings: dict, values: dict) -> tuple[dict, dict[str, str]]:
         return out, msgs
     out["optimizers"] = [_opt_spec(i, text, out, v, msgs) for i, text in enumerate(settings["optimizers"])]
     return out, msgs
+
+
+def dragged_spec(settings: dict, i: int, raw) -> tuple[str, int] | None:
+    """A live-drag request {"name", "pos", "seq"} for optimizer i (assets/descent.js: drag gate) -> (the spec
+    with that value, seq), or None when refused. `pos` is the slider's position (log10 of the value on a log
+    slider), rounded as the box shows it and checked against the declaration as a typed value is."""
+    if not isinstance(raw, dict) or type(i) is not int or not 0 <= i < len(settings["optimizers"]):
+        return None
+    seq, name, pos = raw.get("seq"), raw.get("name"), raw.get("pos")
+    if type(seq) is not int or not isinstance(name, str) or type(pos) not in (int, float) or not abs(pos) < 1e6:
+        return None
+    parts = spec_parts(settings["optimizers"][i], settings["convention"])
+    h = next((h for h in OPTIMIZERS[parts["id"]].hypers if h.name == name and h.kind not in ("bool", "choice")), None)
+    try:
+        value = _coerce(h, f"{10.0 ** pos if h.log else pos:.4g}", parts["id"]) if h is not None and pos < 300 else None
+    except SpecError:
+        return None
+    if value is None:
+        return None
+    hp = {**parts["set"], name: value}
+    return spec_text(parts["id"], hp, parts["schedule"], parts["sched_params"], parts["batch"]), seq
 
 
 def key_of(component_id) -> tuple:

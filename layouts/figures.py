@@ -301,7 +301,8 @@ def run_payload(traj: Trajectory, r: int, opt: int, spans: np.ndarray, decimate:
     label = traj.label if traj.runs == 1 else f"{traj.label} #{r + 1}"
     return {"opt": opt, "r": r, "label": label, "spec": traj.label, "color": theme.color(opt),
             "div": int(traj.diverged_at[r]), "msg": traj.divergence_message(r), "changes": [],
-            "lr": traj.lr is not None and _adaptive(traj), "blocks": [run_rows(traj, r, rows, spans=spans)]}
+            "lr": traj.lr is not None and _adaptive(traj), "blocks": [run_rows(traj, r, rows, spans=spans)],
+            "cloud": traj.runs > 1}  # one of several starts: drawn thin, with its end point
 
 
 def payload(trajs: list[Trajectory], problem_id: str | Problem, dims=(0, 1), decimate: bool = True) -> dict:
@@ -535,8 +536,8 @@ def _path_traces(j: int, run: dict, grid: dict, three_d: bool, legend: bool, on:
         base.update(z="loss")
     c, name = run["color"], run["label"]
     common = {"type": "scatter3d" if three_d else "scatter", "legendgroup": f"run{j}", **(on or {})}
-    width = 6 if three_d else 3
-    size = 7 if three_d else 13
+    width = (6 if three_d else 3) / (3 if run.get("cloud") else 1)
+    size = (7 if three_d else 13) - (4 if run.get("cloud") else 0)
     return [
         {**common, "mode": "lines", "line": {"color": c, "width": width / 2}, "opacity": 0.35, "hoverinfo": "skip",
          "showlegend": False, "meta": {**base, "at": "all"}},

@@ -8,14 +8,16 @@ from scenarios.settings import defaults
 
 from . import controls, ids, own_problem, scenario_ui, share
 from .analysis.section import analysis_section
+from .callbacks import render
 
 # plotGlPixelRatio 1: each WebGL (3-D) redraw is several times cheaper on software rendering
 GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "plotGlPixelRatio": 1,
                 "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 
 
-def _graph(gid: str, height: str, cls: str = "") -> dcc.Graph:
-    return dcc.Graph(id=gid, figure={"data": [], "layout": {"height": None}}, config=GRAPH_CONFIG,
+def _graph(gid: str, height: str, cls: str = "", first: dict | None = None) -> dcc.Graph:
+    figure = (first or {}).get(gid.split("-", 1)[1]) or {"data": [], "layout": {"height": None}}
+    return dcc.Graph(id=gid, figure=figure, config=GRAPH_CONFIG,
                      className=f"dl-graph {cls}", style={"height": height})
 
 
@@ -43,33 +45,40 @@ def _playback_bar() -> html.Div:
 def build_page() -> html.Div:
     """Layout function (a fresh page per visit); every per-user value lives in the stores."""
     settings = defaults()
+    first = render(settings, {}, False)  # the first view is in the layout: no round trip before the first path
+    figs = dict(first["figs"])
+    surface = figs.pop("surface")  # software 3-D drawing takes seconds: the contour map and its paths go first
     return html.Div([
         share.location(),
         dcc.Store(id=ids.SETTINGS, data=settings),
         dcc.Store(id=ids.REVISION, data=0),
         dcc.Store(id=ids.CONTROLS_SIG, data=controls.signature(settings, 0)),
-        dcc.Store(id=ids.DRAWN, data={}),
+        dcc.Store(id=ids.DRAWN, data=first["drawn"]),
         dcc.Store(id=ids.TRAJ, data={}),
+        dcc.Store(id=ids.TRAJ0, data=first["traj"]),
+        dcc.Store(id=ids.SURFACE0, data=surface),
         dcc.Store(id=ids.LIVE, data={"on": False}),
         dcc.Store(id=ids.STEP, data=None),
         dcc.Interval(id=ids.LIVE_TICK, interval=250, disabled=True),
         html.Header([html.H1("Descent Lab"),
                      html.Span("gradient descent and its variants on error surfaces", className="dl-sub"),
                      scenario_ui.scenario_bar(),
-                     html.Button("ping", id=ids.NOOP, className="dl-noop", title="no-op round trip (benchmark)"),
-                     html.Span(id=ids.NOOP_OUT, className="dl-noop")], className="dl-header"),
+                     # a do-nothing round trip for benchmarks/bench_browser.py, never shown (clicked from script)
+                     html.Button("ping", id=ids.NOOP, hidden=True, tabIndex="-1", **{"aria-hidden": "true"}),
+                     html.Span(id=ids.NOOP_OUT, hidden=True)], className="dl-header"),
         html.Div([
             html.Aside(controls.control_panel(settings), id=ids.CONTROLS, className="dl-sidebar"),
             html.Main([
                 share.share_bar(),
                 share.link_notice(),
                 scenario_ui.explanation_card(),
-                html.Div([_graph(ids.SURFACE, "400px", "dl-main-plot"), _graph(ids.CONTOUR, "400px", "dl-main-plot")],
+                html.Div([_graph(ids.SURFACE, "400px", "dl-main-plot", figs),
+                          _graph(ids.CONTOUR, "400px", "dl-main-plot", figs)],
                          className="dl-row2"),
                 _playback_bar(),
                 html.Div(id=ids.STATUS, className="dl-status", role="status"),
-                html.Div([_graph(ids.LOSS, "260px"), _graph(ids.ETA, "260px"), _graph(ids.PARAMS, "260px"),
-                          _graph(ids.FIT, "260px")], className="dl-row4"),
+                html.Div([_graph(gid, "260px", "", figs) for gid in (ids.LOSS, ids.ETA, ids.PARAMS, ids.FIT)],
+                         className="dl-row4"),
                 html.Div([html.Div([html.H3("Comparison"), html.Div(id=ids.TABLE)], className="dl-card"),
                           html.Div([html.H3(["Step inspector ",
                                              html.Button("inspect current step", id=ids.INSPECT,
