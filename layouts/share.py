@@ -19,6 +19,7 @@ import base64
 import binascii
 import json
 import logging
+import re
 from string import Template
 from urllib.parse import parse_qsl, urlencode
 
@@ -54,6 +55,7 @@ THEMES = (("white", "white"), ("contrast", "high contrast (dark)"))
 PLOT_FORMATS = ("png", "svg")  # formats with a plot choice
 THEME_FORMATS = ("png", "svg", "html", "gif")
 EXPORT_HEAD = 200  # a JSON export names itself ("descent_lab_export") in its first bytes (layouts/export.py)
+OWN_DATA = re.compile(rb'"problem"\s*:\s*"data"')  # settings of problem data (its CSV is in the file)
 UPLOAD_CAP = MAX_UPLOAD_BYTES  # larger files are refused by the browser (assets/upload_limit.js says so)
 SHOW, HIDE = {}, {"display": "none"}
 _W, _H = ExportOptions().width, ExportOptions().height
@@ -150,8 +152,10 @@ def load_upload(contents: str | None, name: str | None) -> tuple[dict, list[str]
         raw = base64.b64decode(payload, validate=True) if head.endswith(";base64") else payload.encode()
     except (binascii.Error, ValueError):
         raise SpecError("the file could not be read") from None
-    if len(raw) > UPLOAD_CAP or (len(raw) > MAX_SETTINGS_BYTES and b'"descent_lab_export"' not in raw[:EXPORT_HEAD]):
-        raise SpecError(too_big(len(raw) / 1000))  # before parsing: only a JSON export may be larger
+    own_data = OWN_DATA.search(raw[:EXPORT_HEAD]) is not None  # a settings file with its data set may be larger
+    if len(raw) > UPLOAD_CAP or (len(raw) > MAX_SETTINGS_BYTES and not own_data
+                                 and b'"descent_lab_export"' not in raw[:EXPORT_HEAD]):
+        raise SpecError(too_big(len(raw) / 1000))  # before parsing: only a JSON export or own data may be larger
     if not raw.strip():
         raise SpecError("the file is empty")
     try:
@@ -166,11 +170,17 @@ def load_upload(contents: str | None, name: str | None) -> tuple[dict, list[str]
         raise SpecError(f"nested deeper than MAX_JSON_DEPTH = {MAX_JSON_DEPTH}") from None
     if isinstance(data, dict) and "descent_lab_export" in data and isinstance(data.get("settings"), dict):
         data = data["settings"]  # a JSON export carries the settings that reproduce it
-        if len(json.dumps(data, ensure_ascii=False).encode()) > MAX_SETTINGS_BYTES:
+        if _settings_bytes(data) > MAX_SETTINGS_BYTES:
             raise SpecError(f"the export's settings are over MAX_SETTINGS_BYTES = {MAX_SETTINGS_BYTES // 1000} kB")
-    elif len(raw) > MAX_SETTINGS_BYTES:
+    elif len(raw) > MAX_SETTINGS_BYTES and not (own_data and _settings_bytes(data) <= MAX_SETTINGS_BYTES):
         raise SpecError(too_big(len(raw) / 1000))  # the export key was there, but not as an export's
     return load_settings(data, strict=True)
+
+
+def _settings_bytes(data) -> int:
+    """The size of settings as JSON, without a data set (which has its own limits: scenarios/userdata.py)."""
+    rest = {k: v for k, v in data.items() if k != "data"} if isinstance(data, dict) else data
+    return len(json.dumps(rest, ensure_ascii=False).encode())
 
 
 def upload_result(contents: str | None, name: str | None) -> tuple[dict | None, str, str]:

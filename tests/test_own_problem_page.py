@@ -256,3 +256,19 @@ def test_the_table_counts_loss_evaluations_per_step_of_a_line_search():
     head = [th.children for th in callbacks.table(table_rows).children[0].children.children]
     assert head[-1] == "loss evals / step"
     assert "loss evals / step" not in str(callbacks.table(table_rows[1:]))
+
+
+def test_a_settings_file_keeps_a_data_set_too_large_for_a_link():
+    import json
+
+    from layouts import share
+
+    settings, _ = load_settings({"problem": "data", "data": rows(5_000)})
+    text = json.dumps(settings, indent=2, ensure_ascii=False) + "\n"  # what "Save settings" writes
+    assert len(text.encode()) > 64_000
+    back, notices = share.load_upload("data:application/json;base64," + base64.b64encode(text.encode()).decode(),
+                                      "saved.json")
+    assert back == settings and notices == []
+    padded = json.dumps({**settings, "view": {**settings["view"], "note": "y" * 100}, "x": "z" * 70_000})
+    with pytest.raises(SpecError):  # the rest of the settings still has to fit MAX_SETTINGS_BYTES
+        share.load_upload("data:application/json;base64," + base64.b64encode(padded.encode()).decode(), "f.json")
