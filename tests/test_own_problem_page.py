@@ -263,7 +263,7 @@ def test_a_settings_file_keeps_a_data_set_too_large_for_a_link():
 
     from layouts import share
 
-    settings, _ = load_settings({"problem": "data", "data": rows(5_000)})
+    settings, _ = load_settings({"problem": "data", "data": rows(10_000)})
     text = json.dumps(settings, indent=2, ensure_ascii=False) + "\n"  # what "Save settings" writes
     assert len(text.encode()) > 64_000
     back, notices = share.load_upload("data:application/json;base64," + base64.b64encode(text.encode()).decode(),
