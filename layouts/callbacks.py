@@ -169,7 +169,7 @@ def render(settings: dict, drawn: dict, live_on: bool) -> dict:
 
 def matched_opt() -> int | None:
     """The optimizer index a MATCH callback runs for (from its first output's id)."""
-    out = ctx.outputs_list[0] if isinstance(ctx.outputs_list, list) else ctx.outputs_list
+    out = (ctx.outputs_list or [None])[0] if isinstance(ctx.outputs_list, list) else ctx.outputs_list
     i = out.get("id", {}).get("opt") if isinstance(out, dict) and isinstance(out.get("id"), dict) else None
     return i if type(i) is int else None
 
