@@ -126,17 +126,19 @@ def test_side_by_side_2x2_titles_clear_the_panels_and_3d_cameras_follow_each_oth
     eyes = """return ['scene', 'scene2', 'scene3', 'scene4'].map(s => JSON.stringify(document.querySelector(
         '#dl-surface .js-plotly-plot')._fullLayout[s]._scene.getCamera().eye));"""
     before = js(dash_duo, eyes)
-    r = rect(dash_duo, "#dl-surface .gl-container > div:nth-child(4)")  # drag the last panel (a mouse drag in
-    js(dash_duo, """                                                      // page coordinates on its canvas)
-        const [x, y] = arguments, c = document.elementFromPoint(x, y);
-        const o = {bubbles: true, cancelable: true, view: window, button: 0};
-        const ev = (t, x, y, b) => { const i = {...o, clientX: x, clientY: y, buttons: b, pointerId: 1,
-                                                pointerType: 'mouse', isPrimary: true};
-            c.dispatchEvent(new PointerEvent('pointer' + t, i)); c.dispatchEvent(new MouseEvent('mouse' + t, i)); };
-        ev('down', x, y, 1); for (let i = 1; i < 10; i++) ev('move', x + 8 * i, y + 2 * i, 1);
-        ev('up', x + 80, y + 20, 0);
-        window.dispatchEvent(new MouseEvent('mouseup', {...o, clientX: x + 80, clientY: y + 20}));
-    """, (r["left"] + r["right"]) / 2 - 40, (r["top"] + r["bottom"]) / 2)
+    for n in (1, 4):  # drag the first panel, then the last (a mouse drag in page coordinates on its canvas)
+        r = rect(dash_duo, f"#dl-surface .gl-container > div:nth-child({n})")
+        js(dash_duo, """
+            const [x, y] = arguments, c = document.elementFromPoint(x, y);
+            const o = {bubbles: true, cancelable: true, view: window, button: 0};
+            const ev = (t, x, y, b) => { const i = {...o, clientX: x, clientY: y, buttons: b, pointerId: 1,
+                                                    pointerType: 'mouse', isPrimary: true};
+                c.dispatchEvent(new PointerEvent('pointer' + t, i)); c.dispatchEvent(new MouseEvent('mouse' + t, i)); };
+            ev('down', x, y, 1); for (let i = 1; i < 10; i++) ev('move', x + 8 * i, y + 2 * i, 1);
+            ev('up', x + 80, y + 20, 0);
+            window.dispatchEvent(new MouseEvent('mouseup', {...o, clientX: x + 80, clientY: y + 20}));
+        """, (r["left"] + r["right"]) / 2 - 40, (r["top"] + r["bottom"]) / 2)
+        time.sleep(1.5)
     wait_until(lambda: len(set(js(dash_duo, eyes))) == 1 and js(dash_duo, eyes) != before, 10,
                what="every scene at the dragged camera")  # D2: the dragged scene snapped back
     assert severe_logs(dash_duo) == []
@@ -157,6 +159,9 @@ def test_legends_and_table_name_runs_in_words_follow_an_eta_edit_and_numbers_nev
         const r = document.createRange(); r.selectNodeContents(td);
         return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size; });""")
     assert lines and max(lines) == 1, lines
+    # D13: the log loss axis writes powers of ten, never SI suffixes (1µ, 10n, 1p)
+    ticks = js(dash_duo, "return [...document.querySelectorAll('#dl-loss .ytick text')].map(t => t.textContent)")
+    assert ticks and not any(c in "".join(ticks) for c in "µμnp"), ticks
     # D3: steps are whole numbers in the browser (a quantized block decoded 119 as 118.9993)
     xs = [x for t in traces(dash_duo, "dl-loss") if t["meta"] and t["meta"].get("at") == "all" for x in t["x"]]
     assert xs and all(float(x).is_integer() for x in xs), [x for x in xs if not float(x).is_integer()][:5]
