@@ -54,6 +54,7 @@
         out[key] = out[key] === null ? parts : out[key].map(function (a, d) { return a.concat(parts[d]); });
       });
     });
+    out.k = out.k.map(Math.round);  // steps are whole: a quantized block decodes 119 as 118.9993 (D3)
     return Object.assign({}, run, out);
   }
   function field(run, name) {
@@ -100,7 +101,7 @@
     var rows = rowsFor(meta.at, run, idx);
     var out = {x: pick(field(run, meta.x), rows), y: pick(field(run, meta.y), rows, meta.ylog)};
     if (meta.z) out.z = pick(field(run, meta.z), rows, meta.zlog);
-    if (meta.legend) out.name = run.label;
+    if (meta.legend) out.name = run.label + (meta.suffix || "");
     if (meta.pin && out.x.length) pin(meta, run, out);
     return out;
   }
@@ -474,7 +475,8 @@
     if (!key) return;
     var upd = {};
     Object.keys(g._fullLayout || {}).forEach(function (k) {
-      if (/^scene\d*$/.test(k) && k + ".camera" !== key) upd[k + ".camera"] = ev[key];
+      // the dragged scene too: a relayout of the others redraws it from its layout camera (it snapped back)
+      if (/^scene\d*$/.test(k)) upd[k + ".camera"] = ev[key];
     });
     if (!Object.keys(upd).length) return;
     S.syncing = true;
@@ -672,7 +674,7 @@
           })();
         });
       },
-      syncHyper: function (slider, box, min) {
+      syncHyper: function (slider, box, min, max) {
         var nu = window.dash_clientside.no_update;
         var trig = (window.dash_clientside.callback_context.triggered[0] || {}).prop_id || "";
         var isLog = min < 0;  // log sliders run over log10 of a range below 1 (η, ε)
@@ -684,8 +686,9 @@
         }
         var v = parseFloat(box);
         if (!isFinite(v) || String(box).trim() === "" || isNaN(Number(String(box).trim()))) return [nu, nu];
-        if (isLog) { if (v <= 0) return [nu, nu]; return [Math.log10(v), nu]; }
-        return [v, nu];
+        var at = isLog ? (v > 0 ? Math.log10(v) : NaN) : v;
+        if (!(at >= min && at <= max)) return [nu, nu];  // refused (the server says why): the slider stays
+        return [at, nu];
       }
     })
   });

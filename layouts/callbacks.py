@@ -71,6 +71,8 @@ def known_min(problem) -> float | None:
 def metric_rows(trajs, problem, first_opt: int = 0) -> list[dict]:
     rows = metrics.comparison(trajs, known_min(problem) if problem.minima else 0.0)
     for row in rows:
+        t = trajs[row["opt"]]
+        row["label"] = figures.run_name(t.label, None if t.runs == 1 else row["run"])  # as the legends name it
         row["opt"] += first_opt
         searched = trajs[row["opt"] - first_opt]
         if searched.evaluations is not None:  # a line search: loss evaluations per update, averaged over the run
@@ -105,14 +107,7 @@ def status(rows: list[dict], payload_runs: list[dict] | None = None, notices=())
 
 
 def preview(settings: dict, text: str):
-    spec = parse_spec(text)
-    eta0 = spec.hp.get("eta", spec.optimizer.hyper("eta").default_for(settings["convention"]))
-    problem = problem_of(settings)
-    per_epoch = parse_batching(spec.batch or "full").updates_per_epoch(problem.n_points)
-    sched = spec.schedule
-    steps = max(settings["steps"], 1)
-    values = sched.preview(eta0, steps, per_epoch) if sched is not None else np.full(steps, eta0)
-    return figures.preview_figure(values, f"η over {steps} steps" + (f" ({sched.id})" if sched else ""))
+    return figures.schedule_preview(settings, text, problem_of(settings))
 
 
 def lookahead_traces(trajs, dims) -> list:
@@ -346,7 +341,8 @@ def register_callbacks(app) -> None:
                             Output(ids.hp("slider", MATCH, MATCH), "value"),
                             Output(ids.hp("box", MATCH, MATCH), "value"),
                             Input(ids.hp("slider", MATCH, MATCH), "value"), Input(ids.hp("box", MATCH, MATCH), "value"),
-                            State(ids.hp("slider", MATCH, MATCH), "min"), prevent_initial_call=True)
+                            State(ids.hp("slider", MATCH, MATCH), "min"), State(ids.hp("slider", MATCH, MATCH), "max"),
+                            prevent_initial_call=True)
 
 
 def register_tuning(app) -> None:
@@ -442,7 +438,8 @@ def live_chunk(settings: dict, live: dict) -> tuple[Patch, dict]:
                 continue
             if spec != specs[i]:
                 patch["runs"][j]["changes"].append(step)
-                patch["runs"][j]["label"] = spec
+                patch["runs"][j]["label"] = figures.run_name(spec, None if traj.runs == 1 else r)
+                patch["runs"][j]["spec"] = spec
             last = traj.last_row(r)
             if last > 0:
                 patch["runs"][j]["blocks"].append(figures.run_rows(traj, r, np.arange(1, last + 1), step, spans))

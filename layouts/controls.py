@@ -18,10 +18,10 @@ from dash import dcc, html
 from optimizers import CONVENTIONS, OPTIMIZERS, SCHEDULES, Hyper, SpecError, parse_batching, parse_schedule, parse_spec
 from scenarios import schema
 from scenarios.budgets import MAX_OPTIMIZERS, MAX_PAGE_STARTS, MAX_PAGE_STEPS
-from scenarios.settings import check_start, problem_of
+from scenarios.settings import check_start, problem_eta, problem_of
 from surfaces import PROBLEM_IDS, get_problem
 
-from . import ids
+from . import figures, ids
 
 BATCH_MODES = ("full", "stochastic", "minibatch")
 MODES = (("overlay", "overlay"), ("side", "side by side"))
@@ -123,6 +123,7 @@ def optimizer_panel(i: int, text: str, settings: dict, problem) -> html.Div:
                                        className="dl-head"), _msg(f"opt{i}.s.{p.name}")], className="dl-row"))
     if kind.id != "constant":  # a flat line says nothing; skipping it keeps η changes cheap
         rows.append(dcc.Graph(id=ids.opt_ctl("preview", i), config={"displayModeBar": False, "staticPlot": True},
+                              figure=figures.schedule_preview(settings, text, problem),
                               className="dl-preview", style={"height": "110px"}))
     if problem.n_points is not None:
         mode, _, k = parts["batch"].partition(":")
@@ -136,7 +137,7 @@ def optimizer_panel(i: int, text: str, settings: dict, problem) -> html.Div:
     color = f"var(--c{i % 12})"
     head = html.Div([html.Span(f"{opt.name}", className="dl-opt-name", style={"borderLeftColor": color}),
                      html.Button("copy", id=ids.opt_ctl("dup", i), title="duplicate", className="dl-icon",
-                                 **{"aria-label": f"duplicate optimizer {i + 1}"}),
+                                 **{"aria-label": f"copy optimizer {i + 1}"}),
                      html.Button("✕", id=ids.opt_ctl("rm", i), title="remove", className="dl-icon",
                                  **{"aria-label": f"remove optimizer {i + 1}"})], className="dl-opt-head")
     # live drag (request, reply) and the spec `tune` last applied (layouts/callbacks.py: register_tuning)
@@ -333,8 +334,9 @@ def _globals(settings: dict, v: dict, msgs: dict) -> dict:
         fresh = get_problem(problem)
         view = dict(settings.get("view") or {}, dims=[0, 1])
         own = ("loss", "window", "data")  # the user's own problem's fields go with it
+        specs = [problem_eta(spec, problem, out["convention"]) for spec in settings["optimizers"]]  # η that suits it
         return {**{k: x for k, x in out.items() if k not in own}, "problem": problem, "start": list(fresh.start),
-                "view": view}
+                "view": view, "optimizers": specs}
     steps = v.get(("g", None, "steps"))
     if steps is not None:
         try:

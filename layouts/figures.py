@@ -39,7 +39,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from optimizers import Trajectory
+from optimizers import SpecError, Trajectory, parse_batching, parse_spec
 from surfaces import Problem, get_problem
 
 from . import theme
@@ -52,6 +52,7 @@ SIG = 5
 MOVE_TOL = 1 / 1500  # of the window span: below a pixel on any screen
 LOG_TOL = 1 / 800  # of the decades a log-scaled series spans (at least one decade)
 MAX_COLS = 3
+LEGEND_MAX = 4  # optimizers named in the contour's legend (one row or two above the map)
 PREVIEW_POINTS = 600  # the η_t preview is ~250 px wide: 2 or more points a pixel
 F4_MAX = 3.0e38  # beyond float32: such a grid is sent as float64
 
@@ -199,8 +200,9 @@ def keep_rows(traj: Trajectory, r: int, spans: np.ndarray, decimate: bool = True
     last = traj.last_row(r)
     if not decimate or last < 2:
         return np.arange(last + 1)
+    loss = traj.loss[: last + 1, r, None]
     cols = [traj.params[: last + 1, r] / (spans * MOVE_TOL),
-            _log_scaled(traj.loss[: last + 1, r, None]), _log_scaled(traj.eta[: last + 1, r, None])]
+            _log_scaled(loss) if _positive(loss) else _lin_scaled(loss), _log_scaled(traj.eta[: last + 1, r, None])]
     if traj.lr is not None:
         cols.append(_log_scaled(traj.lr[: last + 1, r]))
     F = np.nan_to_num(np.concatenate(cols, axis=1), nan=1e9).tolist()  # (K, m), threshold 1
@@ -212,6 +214,19 @@ def keep_rows(traj: Trajectory, r: int, spans: np.ndarray, decimate: bool = True
             ref = row
     keep.append(last)
     return np.array(keep)
+
+
+def _positive(a: np.ndarray) -> bool:
+    """Every finite value above 0: a log scale shows them all (else the loss is sent and drawn linear)."""
+    finite = a[np.isfinite(a)]
+    return bool(finite.size == 0 or finite.min() > 0)
+
+
+def _lin_scaled(a: np.ndarray) -> np.ndarray:
+    """(K, m) values in units of LOG_TOL of the range the block spans (a loss that goes below 0)."""
+    finite = a[np.isfinite(a)]
+    span = float(finite.max() - finite.min()) if finite.size else 0.0
+    return a / ((span or 1.0) * LOG_TOL)
 
 
 def _log_scaled(a: np.ndarray) -> np.ndarray:
@@ -227,7 +242,8 @@ def run_rows(traj: Trajectory, r: int, rows: np.ndarray, offset: int = 0, spans=
     out = {"n": int(len(rows)), "k": pack(rows + offset, "int"),
            "p": [pack(traj.params[rows, r, d], "lin", None if spans is None else spans[d])
                  for d in range(traj.params.shape[2])],
-           "loss": pack(traj.loss[rows, r], "log"), "eta": pack(traj.eta[rows, r], "log")}
+           "loss": pack(traj.loss[rows, r], "log" if _positive(traj.loss[: traj.last_row(r) + 1, r]) else "lin"),
+           "eta": pack(traj.eta[rows, r], "log")}
     if traj.lr is not None and _adaptive(traj):
         out["lr"] = [pack(traj.lr[rows, r, d], "log") for d in range(traj.lr.shape[2])]
     return out
@@ -298,7 +314,7 @@ def _adaptive(traj: Trajectory) -> bool:
 
 def run_payload(traj: Trajectory, r: int, opt: int, spans: np.ndarray, decimate: bool = True) -> dict:
     rows = keep_rows(traj, r, spans, decimate)
-    label = traj.label if traj.runs == 1 else f"{traj.label} #{r + 1}"
+    label = run_name(traj.label, None if traj.runs == 1 else r)
     return {"opt": opt, "r": r, "label": label, "spec": traj.label, "color": theme.color(opt),
             "div": int(traj.diverged_at[r]), "msg": traj.divergence_message(r), "changes": [],
             "lr": traj.lr is not None and _adaptive(traj), "blocks": [run_rows(traj, r, rows, spans=spans)],
@@ -389,7 +405,7 @@ def fill(trace: dict, pl: dict, step: int | None = None) -> dict:
     if meta.get("z"):
         trace["z"] = _pick(field(run, meta["z"]), rows, meta.get("zlog", False))
     if meta.get("legend"):
-        trace["name"] = run["label"]
+        trace["name"] = run["label"] + meta.get("suffix", "")
     if meta.get("pin") and trace["x"]:
         _pin(trace, meta, run)
     return trace
@@ -501,9 +517,15 @@ def _cells(rows: int, cols: int, h: float, v: float) -> list[tuple[list, list]]:
             for r in range(rows) for c in range(cols)]
 
 
+def _panel_names(runs: list[dict], cols: int) -> list[str]:
+    """Small-multiple titles: one line ("Momentum (η=1, γ=0.9)") up to two columns, wrapped beyond (narrow panels);
+    from the spec, so a title follows the run's settings."""
+    return [run_name(r["spec"]) if cols <= 2 else short_label(r["spec"]) for r in runs]
+
+
 def _panel_titles(cells: list, titles: list[str]) -> list[dict]:
-    return [{"font": {"size": 16}, "showarrow": False, "text": t, "x": (xd[0] + xd[1]) / 2, "xanchor": "center",
-             "xref": "paper", "y": yd[1], "yanchor": "bottom", "yref": "paper"}
+    return [{"font": {"size": theme.FONT_SIZE}, "showarrow": False, "text": t, "x": (xd[0] + xd[1]) / 2,
+             "xanchor": "center", "xref": "paper", "y": yd[1], "yanchor": "bottom", "yref": "paper"}
             for t, (xd, yd) in zip(titles, cells, strict=False)]
 
 
@@ -544,7 +566,8 @@ def _path_traces(j: int, run: dict, grid: dict, three_d: bool, legend: bool, on:
         {**common, "mode": "lines", "line": {"color": c, "width": width}, "name": name, "showlegend": legend,
          "meta": {**base, "at": "upto", "legend": True}},
         {**common, "mode": "markers", "marker": {"color": c, "line": {"color": "#000", "width": 2}, "size": size},
-         "showlegend": False, "hovertemplate": f"{name}<extra>current step</extra>", "meta": {**base, "at": "cur"}},
+         "showlegend": False, "name": name, "hovertemplate": "%{fullData.name}<extra>current step</extra>",
+         "meta": {**base, "at": "cur", "legend": True}},
         {**common, "mode": "markers", "marker": {"color": "#fff", "line": {"color": c, "width": 3}, "symbol": "circle",
                                                  "size": size - 2},
          "showlegend": False, "hovertemplate": "start<extra></extra>", "meta": {**base, "at": "first"}},
@@ -566,25 +589,54 @@ def _view_box(grid: dict, three_d: bool) -> list:
     return box + [list(grid["z_range"])] if three_d else box
 
 
+SHORT_NAMES = {"gd": "GD", "nag": "NAG", "qhm": "QHM"}  # legends: the rest use the optimizer's own name
+
+
+def run_parts(spec_text: str) -> tuple[str, list[str]]:
+    """A spec as a reader names it: ("Adam", ["η=0.1", "β₁=0.9"]) for "adam:eta=0.1,beta1=0.9" — the
+    course's symbols for the values the spec sets, then the schedule's and batch mode's names."""
+    try:
+        spec = parse_spec(spec_text)
+    except SpecError:
+        return spec_text, []
+    opt = spec.optimizer
+    parts = []
+    for h in opt.hypers:
+        if h.name not in spec.hp:
+            continue
+        v = spec.hp[h.name]
+        if h.kind == "bool":
+            parts.append(f"{h.symbol} {'on' if v else 'off'}")
+        elif h.kind == "choice":
+            parts.append(f"{h.symbol} {v}")
+        else:
+            parts.append(f"{h.symbol}={float(v):.4g}")
+    if spec.schedule is not None and spec.schedule.id != "constant":
+        parts.append(spec.schedule.id)
+    if spec.batch and spec.batch != "full":
+        parts.append(spec.batch.replace(":", " "))
+    return SHORT_NAMES.get(opt.id, opt.name), parts
+
+
+def run_name(spec_text: str, run: int | None = None) -> str:
+    """Legend and table name of a run: "Adam (η=0.1, β₁=0.9)", "… #2" for the second of several starts."""
+    name, parts = run_parts(spec_text)
+    text = f"{name} ({', '.join(parts)})" if parts else name
+    return text if run is None else f"{text} #{run + 1}"
+
+
 def short_label(label: str, width: int = 16) -> str:
-    """A run label for a small panel title: course symbols, the optimizer on its own line, the settings
-    wrapped at commas ("momentum:eta=1,gamma=0.9" -> "momentum<br>η=1, γ=0.9"); a schedule or batch
-    mode keeps only its name ("gd:eta=4|schedule=cosine:eta_min=0" -> "gd<br>η=4<br>cosine")."""
-    label, *options = label.split("|")
-    for long, sym in (("beta1", "β₁"), ("beta2", "β₂"), ("gamma", "γ"), ("beta", "β"), ("eta", "η"),
-                      ("eps", "ε")):
-        label = label.replace(f"{long}=", f"{sym}=")
-    head, _, rest = label.partition(":")
+    """A run's name for a small panel title: the optimizer on its own line, its settings wrapped at commas
+    ("momentum:eta=1,gamma=0.9" -> "Momentum<br>η=1, γ=0.9")."""
+    head, parts = run_parts(label)
     lines, line = [head], ""
-    for part in filter(None, rest.split(",")):
+    for part in parts:
         if line and len(line) + len(part) + 2 > width:
             lines.append(line)
             line = part
         else:
             line = f"{line}, {part}" if line else part
-    lines = lines + [line] if line else lines
-    extra = [opt.partition("=")[2].partition(":")[0] for opt in options if "=" in opt]
-    return "<br>".join(lines + ([" · ".join(extra)] if extra else []))
+    return "<br>".join(lines + [line] if line else lines)
 
 
 def _surface_trace(grid: dict, showscale: bool, on: dict | None = None) -> dict:
@@ -645,7 +697,7 @@ def surface_figure(grid: dict, pl: dict, mode: str = "overlay", step: int | None
         data += [tr for j, run in enumerate(runs) for tr in _path_traces(j, run, grid, three_d=True, legend=False)]
         return filled(figure(data, scene=scene, **common), pl, step)
     rows, cols = _runs_layout(len(runs))
-    cells = _cells(rows, cols, 0.02, 0.06)
+    cells = _cells(rows, cols, 0.02, 0.12 if rows > 1 else 0.06)  # room for the lower row's titles
     panel = _coarse(grid, SIDE_STRIDE) if rows * cols >= 4 else grid  # small panels: a quarter of the points
     data, scenes = [], {}
     for j, run in enumerate(runs):
@@ -654,7 +706,7 @@ def surface_figure(grid: dict, pl: dict, mode: str = "overlay", step: int | None
         data += _path_traces(j, run, grid, three_d=True, legend=False, on=on)
     for i, (xd, yd) in enumerate(cells):
         scenes[f"scene{_suffix(i)}"] = {"domain": {"x": xd, "y": yd}, **scene}
-    fig = figure(data, **scenes, annotations=_panel_titles(cells, [short_label(r["label"]) for r in runs]),
+    fig = figure(data, **scenes, annotations=_panel_titles(cells, _panel_names(runs, cols)),
                  **common)
     return filled(fig, pl, step)
 
@@ -667,24 +719,31 @@ def contour_figure(grid: dict, pl: dict, mode: str = "overlay", step: int | None
     # legend in one compact row above the map: inside it would block clicks that set the start
     common = {"clickmode": "event",
               "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "xanchor": "left",
-                         "font": {"size": 12}, "itemwidth": 30, "borderwidth": 0},
+                         "font": {"size": theme.FONT_SIZE - 1}, "itemwidth": 30, "borderwidth": 0},
               "margin": {"l": 60, "r": 10, "t": 50 if mode != "side" else 56, "b": 50},
               "uirevision": f"contour-{_tag(grid)}-{mode}"}
     if not (mode == "side" and len(runs) > 1):
-        data = [_contour_trace(grid, showscale=True), *_minima_traces(grid)]
-        data += [tr for j, run in enumerate(runs) for tr in _path_traces(j, run, grid, three_d=False, legend=True)]
+        named = [run.get("r", 0) == 0 for run in runs]  # one legend entry per optimizer, not per start
+        legend = sum(named) <= LEGEND_MAX  # more would push the map down: the table names them instead
+        data = [_contour_trace(grid, showscale=True), *_minima_traces(grid, legend=legend)]
+        data += [tr for j, run in enumerate(runs)
+                 for tr in _path_traces(j, run, grid, three_d=False, legend=legend and named[j])]
+        note = [] if legend else [{"text": f"{sum(named)} optimizers: the comparison table names each colour",
+                                   "showarrow": False, "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom",
+                                   "xref": "paper", "yref": "paper", "font": {"size": theme.FONT_SIZE - 1}}]
         fig = figure(data, xaxis={"range": list(grid["window"][0]), **_title(_axis_title(grid, 0))},
-                     yaxis={"range": list(grid["window"][1]), **_title(_axis_title(grid, 1))}, **common)
+                     yaxis={"range": list(grid["window"][1]), **_title(_axis_title(grid, 1))},
+                     annotations=note, **common)
         return filled(fig, pl, step)
     rows, cols = _runs_layout(len(runs))
-    cells = _cells(rows, cols, 0.03, 0.08)
+    cells = _cells(rows, cols, 0.03, 0.13 if rows > 1 else 0.08)
     data = []
     for j, run in enumerate(runs):
         on = {"xaxis": f"x{_suffix(j)}", "yaxis": f"y{_suffix(j)}"}
         data += [_contour_trace(grid, showscale=False, on=on), *_minima_traces(grid, legend=False, on=on)]
         data += _path_traces(j, run, grid, three_d=False, legend=False, on=on)
     fig = figure(data, **_shared_axes(rows, cols, cells, grid["window"]),
-                 annotations=_panel_titles(cells, [short_label(r["label"]) for r in runs]), **common)
+                 annotations=_panel_titles(cells, _panel_names(runs, cols)), **common)
     return filled(fig, pl, step)
 
 
@@ -697,26 +756,29 @@ DASHES = ("dash", "dot", "dashdot", "longdash", "longdashdot")
 
 
 def _series(which: str, run: dict, names: list[str]) -> list[tuple[str, str, str]]:
-    """(payload field, trace name, dash) of each line a run draws on a step plot."""
+    """(payload field, suffix of the run's name, dash) of each line a run draws on a step plot."""
     if which == "loss":
-        return [("loss", run["label"], "solid")]
+        return [("loss", "", "solid")]
     if which == "eta":
-        return [("eta", f"{run['label']}: η", "solid")] + \
-            [(f"lr.{d}", f"{run['label']}: lr {n}", DASHES[d % 5]) for d, n in enumerate(names) if run["lr"]]
+        return [("eta", ": η", "solid")] + \
+            [(f"lr.{d}", f": lr {n}", DASHES[d % 5]) for d, n in enumerate(names) if run["lr"]]
     styles = ("solid", *DASHES)
-    return [(f"p.{d}", f"{run['label']}: {n}", styles[d % len(styles)]) for d, n in enumerate(names)]
+    return [(f"p.{d}", f": {n}", styles[d % len(styles)]) for d, n in enumerate(names)]
 
 
 def step_figure(pl: dict, which: str, step: int | None = None) -> dict:
     """Loss, η (+ effective per-parameter learning rate) or parameters against the step."""
     title, log_y = STEP_PLOTS[which]
+    if which == "loss" and not all(v is None or v > 0 for run in decoded(pl)["decoded"] for v in run["loss"]):
+        title, log_y = "loss L (linear scale: L ≤ 0 occurs)", False  # a log axis would drop those points
     data = []
     for j, run in enumerate(pl["runs"]):
         c, group = run["color"], f"run{j}"
-        for f, name, dash in _series(which, run, pl["names"]):
+        for f, suffix, dash in _series(which, run, pl["names"]):
             data.append({"type": "scatter", "mode": "lines", "line": {"color": c, "width": 2.5, "dash": dash},
-                         "name": name, "legendgroup": group, "meta": {"run": j, "at": "all", "x": "k", "y": f},
-                         "hovertemplate": f"{name}<br>step %{{x}}: %{{y:.4g}}<extra></extra>"})
+                         "name": run["label"] + suffix, "legendgroup": group,
+                         "meta": {"run": j, "at": "all", "x": "k", "y": f, "legend": True, "suffix": suffix},
+                         "hovertemplate": "%{fullData.name}<br>step %{x}: %{y:.4g}<extra></extra>"})
             data.append({"type": "scatter", "mode": "markers",
                          "marker": {"color": c, "size": 10, "line": {"color": "#000", "width": 1.5}},
                          "showlegend": False, "legendgroup": group, "hoverinfo": "skip",
@@ -728,8 +790,9 @@ def step_figure(pl: dict, which: str, step: int | None = None) -> dict:
                          "meta": {"run": j, "at": "div", "x": "k", "y": "loss"}})
     fig = figure(data, xaxis=_title("step"), showlegend=False,
                  title={"text": title, "font": {"size": 15}, "x": 0.01, "xanchor": "left", "y": 0.98},
-                 yaxis={"type": "log" if log_y else "linear"}, hovermode="closest", clickmode="event",
-                 margin={"l": 60, "r": 10, "t": 32, "b": 45}, uirevision=f"{which}-{pl['names']}")
+                 yaxis={"type": "log" if log_y else "linear", "exponentformat": "power"},  # 10⁻⁶, never µ
+                 hovermode="closest", clickmode="event", margin={"l": 60, "r": 10, "t": 32, "b": 45},
+                 uirevision=f"{which}-{pl['names']}-{log_y}")
     return filled(fig, pl, step)
 
 
@@ -787,6 +850,18 @@ def preview_figure(values, title: str = "η over the steps") -> dict:
     return figure([trace], height=110, margin={"l": 50, "r": 5, "t": 22, "b": 25},
                   title={"text": title, "font": {"size": 14}, "x": 0.02, "y": 0.97},
                   font={"size": 14}, xaxis={"showgrid": False}, yaxis={"nticks": 3})
+
+
+def schedule_preview(settings: dict, text: str, problem) -> dict:
+    """The η_t preview of one optimizer's spec over the settings' steps (drawn with the control panel, so a
+    schedule picked from the list or loaded with a scenario shows at once)."""
+    spec = parse_spec(text)
+    eta0 = spec.hp.get("eta", spec.optimizer.hyper("eta").default_for(settings["convention"]))
+    per_epoch = parse_batching(spec.batch or "full").updates_per_epoch(problem.n_points)
+    sched = spec.schedule
+    steps = max(settings["steps"], 1)
+    values = sched.preview(eta0, steps, per_epoch) if sched is not None else np.full(steps, eta0)
+    return preview_figure(values, f"η over {steps} steps" + (f" ({sched.id})" if sched else ""))
 
 
 def all_figures(grid: dict, pl: dict, mode: str = "overlay") -> dict[str, dict]:

@@ -113,7 +113,7 @@ def test_first_screen_figures_have_surface_contour_and_three_paths(default_view)
     assert figs["surface"]["data"][0]["type"] == "surface"
     assert figs["contour"]["data"][0]["type"] == "contour"
     paths = meta_traces(figs["contour"], "upto")
-    assert [t["name"] for t in paths] == s["optimizers"]
+    assert [t["name"] for t in paths] == ["GD (η=1)", "Momentum (η=1, γ=0.9)", "Adam (η=0.1)"]  # not spec strings
     assert all(t["x"][0] == pytest.approx(-2, abs=1e-4) for t in paths)
 
 
@@ -250,10 +250,27 @@ def test_a_diverged_run_does_not_stretch_the_3d_z_axis():
 
 
 def test_short_labels_wrap_long_settings_for_small_panels():
-    assert figures.short_label("momentum:eta=1,gamma=0.9") == "momentum<br>η=1, γ=0.9"
-    assert figures.short_label("gd") == "gd"
+    assert figures.short_label("momentum:eta=1,gamma=0.9") == "Momentum<br>η=1, γ=0.9"
+    assert figures.short_label("gd") == "GD"
     lines = figures.short_label("adam:eta=0.001,beta1=0.9,beta2=0.999,eps=1e-08").split("<br>")
-    assert lines[0] == "adam" and all(len(line) <= 16 for line in lines[1:])
+    assert lines[0] == "Adam" and all(len(line) <= 16 for line in lines[1:])
+
+
+def test_run_names_use_the_course_symbols_not_spec_strings():
+    assert figures.run_name("adam:eta=0.1,beta1=0.9") == "Adam (η=0.1, β₁=0.9)"
+    assert figures.run_name("gd") == "GD"
+    assert figures.run_name("gd:eta=4|schedule=cosine:eta_min=0|batch=minibatch:4") == "GD (η=4, cosine, minibatch 4)"
+    assert figures.run_name("adam:eta=0.1,bias_correction=false", 1) == "Adam (η=0.1, bias correction off) #2"
+
+
+def test_negative_losses_are_sent_and_drawn_on_a_linear_axis():
+    s = defaults()
+    s.update(problem="saddle", optimizers=["gd:eta=0.1"], start=[0.5, 0.01], steps=40)
+    pl = figures.payload(simulate(s), "saddle")
+    loss = figures.step_figure(figures.decoded(pl), "loss")
+    assert loss["layout"]["yaxis"]["type"] == "linear" and "L ≤ 0" in loss["layout"]["title"]["text"]
+    ys = [v for t in meta_traces(loss, "all") for v in t["y"]]
+    assert min(ys) < 0 and None not in ys
 
 
 def test_side_by_side_has_one_panel_per_run(default_view):
@@ -262,7 +279,7 @@ def test_side_by_side_has_one_panel_per_run(default_view):
     assert sum(t["type"] == "contour" for t in fig["data"]) == 3
     assert [t["xaxis"] for t in fig["data"] if t["type"] == "contour"] == ["x", "x2", "x3"]
     assert not [k for k in fig["layout"] if k.startswith("scene")]
-    assert [a["text"] for a in fig["layout"]["annotations"]] == ["gd<br>η=1", "momentum<br>η=1, γ=0.9", "adam<br>η=0.1"]
+    assert [a["text"] for a in fig["layout"]["annotations"]] == ["GD<br>η=1", "Momentum<br>η=1, γ=0.9", "Adam<br>η=0.1"]
     surf = figures.surface_figure(grid, pl, mode="side")
     assert sorted(k for k in surf["layout"] if k.startswith("scene")) == ["scene", "scene2", "scene3"]
     assert surf["layout"]["scene"]["domain"]["x"][1] < surf["layout"]["scene2"]["domain"]["x"][0]
@@ -273,7 +290,8 @@ def test_side_by_side_2x2_maps_share_axes_by_column_and_row(default_view):
     pl = figures.payload(simulate({**s, "optimizers": [*s["optimizers"], "nag"]}), s["problem"])
     lay = figures.contour_figure(grid, pl, mode="side")["layout"]
     assert lay["xaxis"]["matches"] == "x3" and lay["yaxis2"]["matches"] == "y" and "matches" not in lay["xaxis3"]
-    assert lay["xaxis"]["domain"] == [0.0, 0.485] and lay["yaxis3"]["domain"] == pytest.approx([0.0, 0.46])
+    # rows 0.13 apart: room for the lower row's one-line titles (D2: they ran into the panels above)
+    assert lay["xaxis"]["domain"] == [0.0, 0.485] and lay["yaxis3"]["domain"] == pytest.approx([0.0, 0.435])
 
 
 def test_playback_step_moves_marker_and_cuts_the_path(default_view):
