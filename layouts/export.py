@@ -213,8 +213,8 @@ def export_bytes(settings: dict, fmt: str, options: ExportOptions | None = None,
             fig = animation_figure(problem, trajectories, dims=dims, frames=min(120, max(options.frames, 2)),
                                    **common)
         report(2, 3, "writing the HTML")
-        html = fig.to_html(include_plotlyjs=True, full_html=True, include_mathjax=False,
-                           config={"displaylogo": False, "responsive": True})
+        html = fig.to_html(include_plotlyjs=True, full_html=True, include_mathjax=False, auto_play=False,
+                           config={"displaylogo": False, "responsive": True})  # it waits for ▶ Play (D5)
         return html.encode()
     if fmt == "gif":
         return gif_bytes(problem, trajectories, options, dims, progress)

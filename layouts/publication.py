@@ -7,15 +7,22 @@ make the animation frames for the standalone HTML and the GIF.
 
 from __future__ import annotations
 
+import base64
+import io
+
 import numpy as np
 import plotly.graph_objects as go
+from PIL import Image
+from plotly.colors import get_colorscale, sample_colorscale
 
 from optimizers import Trajectory, get_optimizer
 
-PALETTE = ("#1f4e9c", "#d1495b", "#2a9d55", "#e07b00", "#7b3fa0", "#00838f", "#8d6e00", "#c2185b",
-           "#455a64", "#6d4c41", "#1565c0", "#ad1457")
+from . import theme as page
+
+PALETTE = page.COLORS  # the page's colours: an exported figure shows each optimizer as the page did
 THEMES = {
-    "white": {"paper": "white", "plot": "white", "ink": "#111111", "grid": "#dddddd", "scale": "Viridis"},
+    "white": {"paper": "white", "plot": "white", "ink": "#111111", "grid": "#dddddd",
+              "scale": [list(stop) for stop in page.SURFACE_SCALE]},
     "contrast": {"paper": "#0b0f19", "plot": "#0b0f19", "ink": "#f5f5f5", "grid": "#39414f",
                  "scale": "Cividis"},
 }
@@ -86,8 +93,10 @@ def contour_figure(problem, trajectories: list[Trajectory], *, dims=(0, 1), step
     xs, ys, Z = problem.grid(grid, dims=tuple(dims), base=base)
     levels, bar = _levels(Z, problem.log_color)
     t = THEMES[theme]
+    # "fill": shaded bands drawn as paths (a "heatmap" fill is an image that vanished while the HTML export
+    # animated its frames)
     fig = go.Figure(go.Contour(x=xs, y=ys, z=levels, colorscale=t["scale"], ncontours=24,
-                               contours=dict(coloring="heatmap", showlines=True),
+                               contours=dict(coloring="fill", showlines=True),
                                line=dict(width=0.6, color="rgba(255,255,255,0.5)"),
                                colorbar=dict(title=dict(text=bar), thickness=14), hoverinfo="skip",
                                name="loss", showlegend=False))
@@ -179,6 +188,25 @@ def frame_steps(trajectories: list[Trajectory], frames: int) -> np.ndarray:
     return np.unique(np.linspace(0, longest, max(frames, 2)).round().astype(int))
 
 
+def _bands(contour: go.Contour, scale, n: int = 24) -> dict:
+    """The contour's filled bands as a picture under the plot (layout.images). Plotly's frame transitions
+    remove every non-scatter trace of the animated axes while they play (the contour fill vanished, D5);
+    a layout image stays, and the contour trace over it looks the same whenever playback stops."""
+    z = np.asarray(contour.z, dtype=float)
+    xs, ys = np.asarray(contour.x, dtype=float), np.asarray(contour.y, dtype=float)
+    finite = z[np.isfinite(z)]
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    band = np.clip(np.floor((np.nan_to_num(z, nan=lo) - lo) / ((hi - lo) or 1.0) * n), 0, n - 1)
+    rgb = np.array([[int(c) for c in col[4:-1].split(",")] for col in
+                    sample_colorscale(get_colorscale(scale) if isinstance(scale, str) else scale,
+                                      (np.arange(n) + 0.5) / n, colortype="rgb")], dtype=np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(rgb[band.astype(int)][::-1]).save(buf, format="PNG")  # row 0 of a picture is the top
+    return dict(source="data:image/png;base64," + base64.b64encode(buf.getvalue()).decode(), xref="x", yref="y",
+                x=float(xs[0]), y=float(ys[-1]), sizex=float(xs[-1] - xs[0]), sizey=float(ys[-1] - ys[0]),
+                xanchor="left", yanchor="top", sizing="stretch", layer="below")
+
+
 def animation_figure(problem, trajectories: list[Trajectory], *, dims=(0, 1), frames: int = 120,
                      theme: str = "white", width: int = 900, height: int = 760,
                      title: str | None = None) -> go.Figure:
@@ -188,6 +216,7 @@ def animation_figure(problem, trajectories: list[Trajectory], *, dims=(0, 1), fr
                          height=height, title=title)
     n_path = sum(2 * t.runs for t in trajectories)
     moving = list(range(1, 1 + n_path))
+    fig.add_layout_image(_bands(fig.data[0], THEMES[theme]["scale"]))  # the fill while the frames play
     fig.frames = [go.Frame(name=str(k), traces=moving, data=[
         trace for i, traj in enumerate(trajectories)
         for trace in _path_traces(traj, dims, int(k), PALETTE[i % len(PALETTE)], legend_name(traj))])

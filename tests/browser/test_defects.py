@@ -203,3 +203,38 @@ def test_schedule_preview_negative_losses_and_a_default_eta_that_suits_the_probl
         assert len(finals) == 3 and all(float(f) < s / 10 for f, s in zip(finals, start_loss, strict=True)), \
             (problem, finals, start_loss)
     assert severe_logs(dash_duo) == []
+
+
+# ----------------------------------------------------------------------------- D5 exported animation
+def test_exported_html_animation_waits_for_play_and_keeps_its_contour_fill_while_playing(dash_duo, tmp_path):
+    from io import BytesIO
+
+    from PIL import Image
+
+    from layouts.export import export_bytes
+
+    page = tmp_path / "animation.html"
+    page.write_bytes(export_bytes(defaults(), "html"))
+    d = dash_duo.driver
+    d.get(page.as_uri())
+    wait_until(lambda: js(dash_duo, "const g = document.querySelector('.js-plotly-plot');"
+                                    "return !!(g && g._fullLayout && g._fullLayout.sliders)"), 20, what="animation")
+    active = "return document.querySelector('.js-plotly-plot')._fullLayout.sliders[0].active"
+
+    def shaded() -> float:
+        """Share of the plot area that is not white (the contour's fill)."""
+        r = rect(dash_duo, ".nsewdrag")
+        img = Image.open(BytesIO(d.get_screenshot_as_png())).convert("L")
+        box = img.crop((int(r["left"]), int(r["top"]), int(r["right"]), int(r["bottom"])))
+        return sum(1 for v in box.getdata() if v < 235) / (box.width * box.height)
+
+    time.sleep(2)
+    assert js(dash_duo, active) == 0  # D5: it played on its own
+    assert shaded() > 0.9
+    js(dash_duo, "document.querySelector('.updatemenu-button').dispatchEvent(new MouseEvent('click', {bubbles: true}))")
+    wait_until(lambda: js(dash_duo, active) > 3, 10, what="playing")
+    fills = []
+    for _ in range(3):
+        fills.append(shaded())
+        time.sleep(0.3)
+    assert js(dash_duo, active) > 3 and min(fills) > 0.9, fills  # D5: the fill vanished while it played
