@@ -532,8 +532,10 @@
    * (layouts/callbacks.py: drag) and drawn on the overlay, never through Plotly. A gate per optimizer keeps
    * one request in flight; the newest value waits in `queue` and goes when the reply comes, so the rate is
    * what the server sustains. Each request carries a sequence number: a reply older than one already drawn
-   * is dropped. On release the slider's value goes through `tune` (SETTINGS, TRAJ) as a typed value does,
-   * and one last drag request for the released value makes the overlay agree with it whatever the order. */
+   * is dropped. The request is posted to the drag callback from here (the body Dash's renderer would send),
+   * so neither it nor its reply waits behind the renderer's work for the rest of the page. On release the
+   * slider's value goes through `tune` (SETTINGS, TRAJ) as a typed value does, and one last drag request for
+   * the released value draws it first, after one small round trip. */
   S.gates = {}; S.dragSent = 0; S.dragDrawn = 0; S.dragDropped = 0; S.dragAt = 0;
   var GATE_MS = 3000;  // a reply lost for this long frees the gate
   function gate(opt) { return S.gates[opt] || (S.gates[opt] = {seq: 0, applied: 0, busy: 0, queue: null, last: null}); }
@@ -541,15 +543,52 @@
     var t = (window.dash_clientside.callback_context.triggered || [])[0] || {}, p = t.prop_id || "";
     try { return {id: JSON.parse(p.slice(0, p.lastIndexOf("."))), value: t.value}; } catch (e) { return {}; }
   }
-  function dragReq(opt, name, pos) {
-    var g = gate(opt), nu = window.dash_clientside.no_update;
-    if (S.live || typeof pos !== "number" || !isFinite(pos) || (g.last && g.last.name === name && g.last.pos === pos)) return nu;
-    var req = {name: name, pos: pos, seq: ++g.seq};
-    g.last = req;
-    if (g.busy && performance.now() - g.busy < GATE_MS) { g.queue = req; return nu; }
-    g.busy = performance.now(); g.queue = null; S.dragSent++;
-    return req;
+  function updateUrl() {
+    var cfg = {};
+    try { cfg = JSON.parse(document.getElementById("_dash-config").textContent); } catch (e) { /* default */ }
+    return (cfg.requests_pathname_prefix || "/") + "_dash-update-component";
   }
+  function post(opt, req, settings) {
+    var g = gate(opt), drag = {opt: opt, type: "drag"};
+    g.busy = performance.now(); g.queue = null; S.dragSent++;
+    var body = {output: '{"opt":["MATCH"],"type":"dragged"}.data', outputs: {id: {opt: opt, type: "dragged"}, property: "data"},
+                inputs: [{id: drag, property: "data", value: req}], changedPropIds: [JSON.stringify(drag) + ".data"],
+                state: [{id: "dl-settings", property: "data", value: settings}]};
+    window.fetch(updateUrl(), {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)})
+      .then(function (r) { return r.status === 200 ? r.json() : null; })
+      .then(function (j) {
+        var out = j && j.response && j.response[JSON.stringify({opt: opt, type: "dragged"})];
+        received(opt, out ? out.data : null);
+      }, function () { received(opt, null); });
+  }
+  function dragReq(opt, name, pos, settings) {
+    var g = gate(opt);
+    if (S.live || typeof pos !== "number" || !isFinite(pos) || (g.last && g.last.name === name && g.last.pos === pos)) return;
+    var req = {name: name, pos: pos, seq: ++g.seq};
+    g.last = req; g.settings = settings;
+    if (g.busy && performance.now() - g.busy < GATE_MS) g.queue = req;
+    else post(opt, req, settings);
+  }
+  /* A reply: drawn if newer than every reply drawn so far; then the queued value (if any) goes. */
+  function received(opt, res) {
+    var g = gate(opt);
+    g.busy = 0;
+    if (res && typeof res.seq === "number" && res.seq > g.applied && Array.isArray(res.runs)) {
+      g.applied = res.seq;
+      applyRuns(res.runs);
+      if (!g.holding && !S.playing) scheduleSettle(300, true);  // released: TRAJ follows (draw settles sooner)
+    } else S.dragDropped++;
+    if (g.queue) post(opt, g.queue, g.settings);
+    else if (g.box) afterPaint(flushBox.bind(null, g));
+  }
+  /* The released value reaches the box (and so `tune`: SETTINGS, TRAJ) once its path is painted: the page's
+   * other callbacks then do not compete with the drag reply for the server and the main thread. */
+  function flushBox(g) {
+    var box = g.box;
+    g.box = null;
+    if (box && window.dash_clientside.set_props) window.dash_clientside.set_props(box.id, {value: box.text});
+  }
+  S.received = received;
   function applyRuns(runs) {
     var changed = [];
     runs.forEach(function (pair) {
@@ -569,38 +608,26 @@
     afterPaint(function () { if (seq === S.shownSeq) S.shownAt = performance.now(); });
   }
   var dragCallbacks = {
-    dragGate: function (dragValues, values) {
-      var t = trigId(), cc = window.dash_clientside.callback_context, k = -1;
-      if (!t.id || typeof t.id.opt !== "number") return window.dash_clientside.no_update;
-      ((cc.inputs_list || [])[0] || []).forEach(function (x, n) { if (x.id && x.id.name === t.id.name) k = n; });
-      if (k >= 0 && values[k] === t.value) return window.dash_clientside.no_update;  // mounted, or released
-      gate(t.id.opt).holding = true;
-      return dragReq(t.id.opt, t.id.name, t.value);
-    },
-    dragged: function (res) {
-      var t = trigId(), nu = window.dash_clientside.no_update;
+    dragGate: function (dragValues, values, settings) {
+      var t = trigId(), cc = window.dash_clientside.callback_context, k = -1, nu = window.dash_clientside.no_update;
       if (!t.id || typeof t.id.opt !== "number") return nu;
-      var g = gate(t.id.opt);
-      g.busy = 0;
-      if (res && typeof res.seq === "number" && res.seq > g.applied && Array.isArray(res.runs)) {
-        g.applied = res.seq;
-        applyRuns(res.runs);
-        if (!g.holding && !S.playing) scheduleSettle(300, true);  // released: TRAJ follows (draw settles sooner)
-      } else S.dragDropped++;
-      if (!g.queue) return nu;
-      var req = g.queue;
-      g.queue = null; g.busy = performance.now(); S.dragSent++;
-      return req;
+      ((cc.inputs_list || [])[0] || []).forEach(function (x, n) { if (x.id && x.id.name === t.id.name) k = n; });
+      if (k >= 0 && values[k] === t.value) return nu;  // mounted, or released
+      gate(t.id.opt).holding = true;
+      dragReq(t.id.opt, t.id.name, t.value, settings);
+      return nu;
     }
   };
-  /* The slider was released at `pos` (or moved by a key): one drag request for exactly this value, so the
-   * overlay shows it after one small round trip, before `tune` has written SETTINGS and TRAJ. */
-  function released(opt, name, pos) {
-    var g = gate(opt);
+  /* The slider was released at `pos` (or moved by a key): one drag request for exactly this value; the box
+   * gets `text` when its reply is painted (or at once if nothing was sent). True if the box waits. */
+  function released(opt, name, pos, settings, text) {
+    var g = gate(opt), seq = g.seq;
     g.holding = false;
-    if (!window.dash_clientside.set_props) return;
-    var req = dragReq(opt, name, pos);
-    if (req !== window.dash_clientside.no_update) window.dash_clientside.set_props({type: "drag", opt: opt}, {data: req});
+    if (settings) dragReq(opt, name, pos, settings);
+    if (g.seq === seq && !g.busy) return false;
+    g.box = {id: {type: "hp-box", opt: opt, name: name}, text: text};
+    setTimeout(function () { if (g.box && g.box.text === text) flushBox(g); }, GATE_MS);
+    return true;
   }
 
   /* ------------------------------------------------------------------ clientside callbacks */
@@ -674,15 +701,16 @@
           })();
         });
       },
-      syncHyper: function (slider, box, min, max) {
+      syncHyper: function (slider, box, min, max, settings) {
         var nu = window.dash_clientside.no_update;
         var trig = (window.dash_clientside.callback_context.triggered[0] || {}).prop_id || "";
         var isLog = min < 0;  // log sliders run over log10 of a range below 1 (η, ε)
         if (trig.indexOf('"hp-slider"') >= 0) {
           if (slider === null || slider === undefined) return [nu, nu];
           var t = trigId();
-          if (t.id && typeof t.id.opt === "number") released(t.id.opt, t.id.name, slider);
-          return [nu, fmt(isLog ? Math.pow(10, slider) : slider)];
+          var text = fmt(isLog ? Math.pow(10, slider) : slider);
+          if (t.id && typeof t.id.opt === "number" && released(t.id.opt, t.id.name, slider, settings, text)) return [nu, nu];
+          return [nu, text];
         }
         var v = parseFloat(box);
         if (!isFinite(v) || String(box).trim() === "" || isNaN(Number(String(box).trim()))) return [nu, nu];

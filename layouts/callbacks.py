@@ -342,7 +342,7 @@ def register_callbacks(app) -> None:
                             Output(ids.hp("box", MATCH, MATCH), "value"),
                             Input(ids.hp("slider", MATCH, MATCH), "value"), Input(ids.hp("box", MATCH, MATCH), "value"),
                             State(ids.hp("slider", MATCH, MATCH), "min"), State(ids.hp("slider", MATCH, MATCH), "max"),
-                            prevent_initial_call=True)
+                            State(ids.SETTINGS, "data"), prevent_initial_call=True)  # SETTINGS: descent.js released
 
 
 def register_tuning(app) -> None:
@@ -386,10 +386,8 @@ def register_tuning(app) -> None:
 
     app.clientside_callback(ClientsideFunction("descent", "dragGate"), Output(ids.opt_ctl("drag", MATCH), "data"),
                             Input(ids.hp("slider", MATCH, ALL), "drag_value"),
-                            State(ids.hp("slider", MATCH, ALL), "value"), prevent_initial_call=True)
-    app.clientside_callback(ClientsideFunction("descent", "dragged"),
-                            Output(ids.opt_ctl("drag", MATCH), "data", allow_duplicate=True),
-                            Input(ids.opt_ctl("dragged", MATCH), "data"), prevent_initial_call=True)
+                            State(ids.hp("slider", MATCH, ALL), "value"), State(ids.SETTINGS, "data"),
+                            prevent_initial_call=True)  # the page posts the drag request itself (descent.js: post)
 
 
 # ----------------------------------------------------------------------------- inspector

@@ -93,11 +93,9 @@ def test_a_drag_reply_older_than_one_drawn_is_dropped(dash_duo):
     """Replies delivered out of order (seq 2 then seq 1): the older one never replaces the newer path."""
     start(dash_duo)
     ends = js(dash_duo, """
-        const S = window.descentLab, cb = window.dash_clientside, saved = cb.callback_context;
-        const other = JSON.parse(S.raw[1]), mine = JSON.parse(S.raw[0]);
+        const S = window.descentLab, other = JSON.parse(S.raw[1]), mine = JSON.parse(S.raw[0]);
         const reply = (seq, run) => {
-          cb.callback_context = {triggered: [{prop_id: '{"opt":0,"type":"dragged"}.data', value: null}]};
-          try { cb.descent.dragged({seq: seq, runs: [[0, run]]}); } finally { cb.callback_context = saved; }
+          S.received(0, {seq: seq, runs: [[0, run]]});  // as a reply from the drag callback arrives
           const p = S.runs[0].p; return [p[0][p[0].length - 1], p[1][p[1].length - 1]];
         };
         const g = S.gates[0] || {seq: 0, applied: 0}, base = Math.max(g.seq, g.applied);
