@@ -571,8 +571,9 @@ def _path_traces(j: int, run: dict, grid: dict, three_d: bool, legend: bool, on:
         {**common, "mode": "markers", "marker": {"color": "#fff", "line": {"color": c, "width": 3}, "symbol": "circle",
                                                  "size": size - 2},
          "showlegend": False, "hovertemplate": "start<extra></extra>", "meta": {**base, "at": "first"}},
-        {**common, "mode": "markers+text", "marker": {"color": theme.DIVERGED, "symbol": "x", "size": size + 6,
-                                                      "line": {"color": "#000", "width": 1}},
+        # 3-D: a diamond (WebGL draws "x" as a glyph its font lacks: an empty rectangle, D9)
+        {**common, "mode": "markers+text", "marker": {"color": theme.DIVERGED, "symbol": "diamond" if three_d else "x",
+                                                      "size": size + 6, "line": {"color": "#000", "width": 1}},
          "text": ["diverged"], "textposition": "top center", "textfont": {"color": theme.DIVERGED, "size": 16},
          "showlegend": False, "hovertemplate": f"{name}: {run['msg'] or 'diverged'}<extra></extra>",
          "meta": {**base, "at": "div", **pin}, **({} if three_d else {"cliponaxis": False})},
@@ -800,8 +801,9 @@ def fit_figure(pl: dict, step: int | None = None) -> dict:
     """Model fit for sigmoid problems: the data and σ(wx+b) at the current step (4-d: predicted vs target)."""
     data = pl.get("data")
     if data is None:
-        return figure([], annotations=[{"text": "model fit: only for the sigmoid problems", "showarrow": False,
-                                        "x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper", "font": {"size": 16}}],
+        return figure([], annotations=[{"text": "model fit:<br>only for the<br>sigmoid problems", "showarrow": False,
+                                        "x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper",
+                                        "font": {"size": theme.FONT_SIZE}}],  # on two lines it was cut (D9)
                       xaxis={"visible": False}, yaxis={"visible": False})
     one_d = "xs" in data
     if one_d:

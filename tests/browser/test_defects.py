@@ -190,6 +190,15 @@ def test_schedule_preview_negative_losses_and_a_default_eta_that_suits_the_probl
     loss = [y for t in traces(dash_duo, "dl-loss") if t["meta"] and t["meta"].get("at") == "all" for y in t["y"]]
     assert min(v for v in loss if v is not None) < 0
     assert js(dash_duo, "return document.querySelector('#dl-loss .js-plotly-plot')._fullLayout.yaxis.type") == "linear"
+    # D9: the model-fit placeholder of an analytic surface fits in its panel
+    note, panel = rect(dash_duo, "#dl-fit .annotation"), rect(dash_duo, "#dl-fit")
+    assert panel["left"] <= note["left"] and note["right"] <= panel["right"], (note, panel)
+    # D9: the 3-D divergence marker is a symbol WebGL draws (its "x" was a glyph missing from the font: a box)
+    dash_duo.driver.get(dash_duo.server_url + "/" + link(problem="bowl", optimizers=["gd:eta=2.5"], steps=50))
+    wait_until(lambda: "diverged" in dash_duo.find_element("#dl-status").text, 30, what="divergence")
+    symbols = js(dash_duo, """return document.querySelector('#dl-surface .js-plotly-plot')._fullData
+        .filter(t => t.type === 'scatter3d' && t.meta && t.meta.at === 'div').map(t => t.marker.symbol);""")
+    assert symbols and set(symbols) <= {"circle", "square", "diamond"}, symbols
     # default η per problem: on ravine, rosenbrock, beale and himmelblau η = 1 diverged at once
     for problem in ("ravine", "rosenbrock", "beale", "himmelblau"):
         dash_duo.driver.get(dash_duo.server_url + "/?problem=" + quote(problem))
