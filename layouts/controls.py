@@ -24,6 +24,7 @@ from surfaces import PROBLEM_IDS, get_problem
 from . import figures, ids
 
 BATCH_MODES = ("full", "stochastic", "minibatch")
+CONVENTION_ONLY = {"psi": "pytorch"}  # NAdam's momentum decay ψ acts in torch's update only (DESIGN.md §3)
 MODES = (("overlay", "overlay"), ("side", "side by side"))
 
 
@@ -110,7 +111,8 @@ def hyper_control(opt: int, h: Hyper, value) -> html.Div:
 def optimizer_panel(i: int, text: str, settings: dict, problem) -> html.Div:
     parts = spec_parts(text, settings["convention"])
     opt = OPTIMIZERS[parts["id"]]
-    rows = [hyper_control(i, h, parts["hp"][h.name]) for h in opt.hypers]
+    rows = [hyper_control(i, h, parts["hp"][h.name]) for h in opt.hypers
+            if CONVENTION_ONLY.get(h.name, settings["convention"]) == settings["convention"]]
     kind = SCHEDULES[parts["schedule"]]
     rows.append(html.Div([_label("η schedule", kind.help),
                           dcc.Dropdown(id=ids.opt_ctl("sched", i), options=list(SCHEDULES), value=parts["schedule"],
@@ -206,7 +208,7 @@ def control_panel(settings: dict) -> list:
                                  value="nag", clearable=False, className="dl-choice"),
                     html.Button("+ add optimizer", id=ids.ADD, className="dl-button",
                                 disabled=len(settings["optimizers"]) >= MAX_OPTIMIZERS)], className="dl-add")
-    return [global_controls(settings, problem), html.H3("Optimizers"), *panels, add]
+    return [global_controls(settings, problem), html.H2("Optimizers"), *panels, add]
 
 
 def signature(settings: dict, revision: int) -> list:
@@ -215,7 +217,7 @@ def signature(settings: dict, revision: int) -> list:
     for text in settings["optimizers"]:
         spec = parse_spec(text)
         shape.append([spec.optimizer.id, spec.schedule.id if spec.schedule else "constant"])
-    return [settings["problem"], shape, revision]
+    return [settings["problem"], shape, revision, settings["convention"]]  # a convention has its own controls
 
 
 # ----------------------------------------------------------------------------- reading back

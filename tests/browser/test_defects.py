@@ -199,6 +199,13 @@ def test_schedule_preview_negative_losses_and_a_default_eta_that_suits_the_probl
     symbols = js(dash_duo, """return document.querySelector('#dl-surface .js-plotly-plot')._fullData
         .filter(t => t.type === 'scatter3d' && t.meta && t.meta.at === 'div').map(t => t.marker.symbol);""")
     assert symbols and set(symbols) <= {"circle", "square", "diamond"}, symbols
+    # D13: NAdam's ψ (torch's momentum decay) has a control in the pytorch convention only
+    psi = pid(type="hp-box", opt=0, name="psi")
+    for convention, shown in (("lecture", False), ("pytorch", True)):
+        dash_duo.driver.get(dash_duo.server_url + "/" + link(optimizers=["nadam:eta=0.1"], convention=convention))
+        wait_until(lambda: dash_duo.driver.find_elements("css selector", pid(type="hp-box", opt=0, name="beta2")),
+                   30, what="NAdam's controls")
+        assert bool(dash_duo.driver.find_elements("css selector", psi)) == shown, convention
     # default η per problem: on ravine, rosenbrock, beale and himmelblau η = 1 diverged at once
     for problem in ("ravine", "rosenbrock", "beale", "himmelblau"):
         dash_duo.driver.get(dash_duo.server_url + "/?problem=" + quote(problem))
