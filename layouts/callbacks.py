@@ -177,14 +177,15 @@ def opt_runs(settings: dict, i: int) -> list:
     return [[i * R + r, figures.run_payload(traj, r, i, spans)] for r in range(traj.runs)]
 
 
-def send_tuned(settings: dict, out: dict, msgs: dict, keys: list[str]) -> None:
+def send_tuned(settings: dict, out: dict, msgs: dict, keys: list[str], changed: bool) -> None:
     """`tune`'s results beyond its own output (set_props: a MATCH callback cannot name the page's stores)."""
     for cid, prop, value in ((ids.DRAWN, "data", out["drawn"]), (ids.TRAJ, "data", out["traj"])):
         if value is not no_update:
             set_props(cid, {prop: value})
     for name, fig in (out["figs"] or {}).items():
         set_props(f"dl-{name}", {"figure": fig})
-    set_props(ids.SETTINGS, {"data": settings})  # `update` then redraws the table and status from DRAWN
+    if changed:  # `update` then redraws the table and status from DRAWN
+        set_props(ids.SETTINGS, {"data": settings})
     for key in keys:
         set_props(ids.msg(key), {"children": msgs.get(key, "")})
 
@@ -243,8 +244,9 @@ def register_callbacks(app) -> None:
         keys = [o["id"].get("key") if isinstance(o, dict) and isinstance(o.get("id"), dict) else None
                 for o in msg_outs]
         drawn_rows = (drawn if out["drawn"] is no_update else out["drawn"]).get("rows", [])
+        by_store = ctx.triggered_id == ids.SETTINGS  # the messages stay: `tune` or a re-rendered panel set them
         return [settings, out["drawn"], out["traj"], *[figs.get(f.split("-")[1], no_update) for f in ids.FIGURES],
-                [msgs.get(k, "") if isinstance(k, str) else "" for k in keys], previews,
+                [no_update if by_store else msgs.get(k, "") if isinstance(k, str) else "" for k in keys], previews,
                 table(drawn_rows), status(drawn_rows, notices=notices)]
 
     @app.callback(Output(ids.CONTROLS, "children"), Output(ids.CONTROLS_SIG, "data"),
@@ -365,7 +367,7 @@ def register_tuning(app) -> None:
             raise PreventUpdate
         live_on = isinstance(args[-1], dict) and args[-1].get("on") is True
         send_tuned(new, render(new, schema.parse_drawn(args[-2], len(new["optimizers"])), live_on), msgs,
-                   opt_msg_keys(i, ctx.inputs_list[:n]))
+                   opt_msg_keys(i, ctx.inputs_list[:n]), new != settings)
         return new["optimizers"][i]
 
     @app.callback(Output(ids.opt_ctl("dragged", MATCH), "data"), Input(ids.opt_ctl("drag", MATCH), "data"),
