@@ -247,7 +247,8 @@ def register_callbacks(app) -> None:
         by_store = ctx.triggered_id == ids.SETTINGS  # the messages stay: `tune` or a re-rendered panel set them
         return [settings, out["drawn"], out["traj"], *[figs.get(f.split("-")[1], no_update) for f in ids.FIGURES],
                 [no_update if by_store else msgs.get(k, "") if isinstance(k, str) else "" for k in keys], previews,
-                table(drawn_rows), status(drawn_rows, notices=notices)]
+                no_update if live_on and out["figs"] is None else table(drawn_rows),  # Live says so (D8)
+                status(drawn_rows, notices=notices)]
 
     @app.callback(Output(ids.CONTROLS, "children"), Output(ids.CONTROLS_SIG, "data"),
                   Input(ids.SETTINGS, "data"), Input(ids.REVISION, "data"), State(ids.CONTROLS_SIG, "data"))
@@ -462,6 +463,8 @@ def live_start(settings: dict) -> tuple[dict, dict]:
     return pl, live
 
 
+LIVE_TABLE = ("Live: the comparison is not kept up while Live runs (its runs change on the way); "
+              "exit Live for the table of the current settings.")
 LIVE_OFF = ({"on": False}, True, "● Live", {"display": "none"})  # LIVE, tick disabled, toggle text, exit button
 
 
@@ -488,6 +491,7 @@ def register_live(app, serializer) -> None:
             return {"on": False}, True, no_update, {}, "● Live", {"display": "none"}, "", settings
         if not (isinstance(live, dict) and live.get("on") is True):
             pl, live = live_start(settings)
+            set_props(ids.TABLE, {"children": html.P(LIVE_TABLE, className="dl-notice")})  # D8: not stale numbers
             return (schema.live_store(live, serializer), False, pl, no_update, "❚❚ Pause", shown, "Live: running",
                     no_update)
         running = bool(paused)
