@@ -60,7 +60,7 @@ def test_first_screen_shows_surface_contour_and_three_trajectories(dash_duo, sho
     assert any(t["type"] == "surface" for t in surface)
     assert any(t["type"] == "contour" for t in contour)
     names = [t.get("name") for t in contour if t["meta"] and t["meta"].get("at") == "upto"]
-    assert names == ["gd:eta=1", "momentum:eta=1,gamma=0.9", "adam:eta=0.1"]
+    assert names == ["GD (η=1)", "Momentum (η=1, γ=0.9)", "Adam (η=0.1)"]
     for x, y in path_xy(dash_duo):
         assert (x[0], y[0]) == pytest.approx((-2, -2), abs=1e-4)  # sent as 16-bit levels of the path's range
     assert dash_duo.find_element("#dl-play").text == "▶ Play"
@@ -97,7 +97,7 @@ def test_eta_slider_changes_the_trajectory(dash_duo, shot):
     assert js(dash_duo, "return document.querySelector('#dl-surface .js-plotly-plot')._fullData === window.__surf")
     shot("eta-moved")
     type_into(dash_duo, pid(name="eta", opt=0, type="hp-box"), "3")
-    wait_until(lambda: "gd:eta=3" in [t.get("name") for t in traces(dash_duo, "dl-contour")], 15, what="legend η=3")
+    wait_until(lambda: "GD (η=3)" in [t.get("name") for t in traces(dash_duo, "dl-contour")], 15, what="legend η=3")
 
 
 def test_playback_moves_marker_and_counter_without_server_requests(dash_duo, shot):
@@ -168,15 +168,15 @@ def test_add_duplicate_and_remove_optimizers(dash_duo, shot):
     wait_until(lambda: len(path_xy(dash_duo)) == 5, 20, what="a 5th path")
     settle(dash_duo)
     type_into(dash_duo, pid(name="eta", opt=3, type="hp-box"), "0.02")
-    wait_until(lambda: "adam:eta=0.02" in [t.get("name") for t in traces(dash_duo, "dl-contour")], 20,
+    wait_until(lambda: "Adam (η=0.02)" in [t.get("name") for t in traces(dash_duo, "dl-contour")], 20,
                what="the duplicate to take its own η")
     names = [t.get("name") for t in traces(dash_duo, "dl-contour") if t["meta"] and t["meta"].get("at") == "upto"]
-    assert names.count("adam:eta=0.1") == 1
+    assert names.count("Adam (η=0.1)") == 1
     shot("five-optimizers")
     dash_duo.find_element(pid(opt=0, type="rm")).click()
     wait_until(lambda: len(path_xy(dash_duo)) == 4, 20, what="GD removed")
     names = [t.get("name") for t in traces(dash_duo, "dl-contour") if t["meta"] and t["meta"].get("at") == "upto"]
-    assert not any(n.startswith("gd") for n in names)
+    assert not any(n.startswith("GD") for n in names)
     assert len(dash_duo.find_elements("#dl-table tbody tr")) == 4
 
 
