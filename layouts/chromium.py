@@ -58,6 +58,7 @@ class KaleidoSession:
         self._pid = os.getpid()
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
         self._kaleido = None
 
     def render(self, figures: list, fmt: str, scale: float) -> list[bytes]:
@@ -91,12 +92,23 @@ class KaleidoSession:
     def _after_fork(self) -> None:
         if self._pid != os.getpid():  # a fork: the parent's loop thread and browser are not ours
             self._pid, self._lock, self._loop, self._kaleido = os.getpid(), threading.Lock(), None, None
+            self._thread = None
 
     def _run(self, coro, timeout: float):
-        if self._loop is None:
+        if self._loop is None or not self._thread.is_alive():  # none yet, or its thread died: a new loop
+            self._drop_dead_browser()
             self._loop = asyncio.new_event_loop()
-            threading.Thread(target=self._loop.run_forever, name="kaleido-loop", daemon=True).start()
+            self._thread = threading.Thread(target=self._loop.run_forever, name="kaleido-loop", daemon=True)
+            self._thread.start()
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
+
+    def _drop_dead_browser(self) -> None:
+        """The browser of a loop that no longer runs cannot be driven: end its process and forget it
+        (a loop thread can die of an exception raised into it, e.g. SystemExit at interpreter teardown)."""
+        k, self._kaleido = self._kaleido, None
+        proc = getattr(k, "subprocess", None)
+        if proc is not None and proc.poll() is None:
+            proc.kill()
 
     async def _calc_all(self, figures: list, fmt: str, scale: float) -> list[bytes]:
         if not self.alive():
@@ -133,7 +145,9 @@ class KaleidoSession:
             proc.kill()
 
     def _close_browser(self) -> None:
-        if self._kaleido is not None and self._loop is not None:
+        if self._thread is not None and not self._thread.is_alive():
+            self._drop_dead_browser()
+        elif self._kaleido is not None and self._loop is not None:
             try:
                 asyncio.run_coroutine_threadsafe(self._close_kaleido(), self._loop).result(20)
             except Exception as err:

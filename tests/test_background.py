@@ -122,6 +122,22 @@ def test_a_forked_export_job_renders_with_its_workers_chromium_and_a_dead_one_is
     assert chromium.session_browser_pid() not in (None, browser)
 
 
+def test_a_session_whose_loop_thread_died_renders_on_a_new_one():
+    """The session's event-loop thread can die (an exception raised into it); the next image must not wait
+    on a loop that no longer runs (it did: a 120 s time-out, twice) but start a new loop and browser."""
+    from layouts import chromium
+
+    session = chromium._SESSION
+    assert chromium.render_images([_tiny_figure()], "png")[0][:8] == b"\x89PNG\r\n\x1a\n"
+    old_thread = session._thread
+    session._loop.call_soon_threadsafe(session._loop.stop)  # run_forever returns: the thread ends
+    old_thread.join(10)
+    assert not old_thread.is_alive()
+    started = time.monotonic()
+    assert chromium.render_images([_tiny_figure()], "png")[0][:8] == b"\x89PNG\r\n\x1a\n"
+    assert time.monotonic() - started < 60 and session._thread is not old_thread
+
+
 # ----------------------------------------------------------------------------- (a) DiskCache
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
