@@ -101,3 +101,19 @@ def severe_logs(dash_duo) -> list:
 
 def dumps(obj) -> str:
     return json.dumps(obj)[:500]
+
+
+def pid(**kw) -> str:
+    """CSS selector of a pattern-matching id as Dash writes it into the DOM."""
+    return "[id='" + json.dumps(kw, sort_keys=True, separators=(",", ":")) + "']"
+
+
+def type_into(dash_duo, selector: str, text: str) -> None:
+    """Replace a box's text and press Enter, as a user would."""
+    from selenium.webdriver.common.keys import Keys
+
+    el = dash_duo.find_element(selector)
+    el.click()
+    el.send_keys(Keys.CONTROL, "a")
+    el.send_keys(Keys.BACKSPACE)
+    el.send_keys(text, Keys.ENTER)

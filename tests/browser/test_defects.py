@@ -6,24 +6,17 @@ Screenshots: tests/browser/artifacts/ (presentation mode at 1280 × 800, side by
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from urllib.parse import quote
 
-from selenium.webdriver.common.keys import Keys
-
 from app import create_app
 from scenarios.settings import defaults, to_query
 
-from .conftest import js, path_xy, severe_logs, traces, wait_until
+from .conftest import js, path_xy, pid, severe_logs, traces, type_into, wait_until
 from .test_scenarios_page import choose
 
 FOUR = ["gd:eta=1", "momentum:eta=1,gamma=0.9", "nag:eta=1,gamma=0.9", "adam:eta=0.1"]
-
-
-def pid(**kw) -> str:
-    return "[id='" + json.dumps(kw, sort_keys=True, separators=(",", ":")) + "']"
 
 
 def start(dash_duo, query: str = "") -> None:
@@ -52,14 +45,6 @@ def viewport(dash_duo, width: int, height: int) -> None:
     dw, dh = js(dash_duo, "return [outerWidth - innerWidth, outerHeight - innerHeight]")
     d.set_window_size(width + dw, height + dh)
     wait_until(lambda: js(dash_duo, "return [innerWidth, innerHeight]") == [width, height], 5, what="viewport")
-
-
-def type_into(dash_duo, selector: str, text: str) -> None:
-    el = dash_duo.find_element(selector)
-    el.click()
-    el.send_keys(Keys.CONTROL, "a")
-    el.send_keys(Keys.BACKSPACE)
-    el.send_keys(text, Keys.ENTER)
 
 
 def names(dash_duo, gid: str, at: str) -> list[str]:

@@ -5,7 +5,6 @@ Screenshots of each state go to tests/browser/artifacts/ (gitignored); look at t
 
 from __future__ import annotations
 
-import json
 import time
 
 import pytest
@@ -14,26 +13,23 @@ from selenium.webdriver.common.keys import Keys
 
 from app import create_app
 
-from .conftest import install_request_counter, js, path_xy, request_count, severe_logs, traces, wait_until
-
-
-def pid(**kw) -> str:
-    """CSS selector of a pattern-matching id as Dash writes it into the DOM."""
-    return "[id='" + json.dumps(kw, sort_keys=True, separators=(",", ":")) + "']"
+from .conftest import (
+    install_request_counter,
+    js,
+    path_xy,
+    pid,
+    request_count,
+    severe_logs,
+    traces,
+    type_into,
+    wait_until,
+)
 
 
 def start(dash_duo) -> None:
     dash_duo.start_server(create_app())
     wait_until(lambda: len(path_xy(dash_duo)) >= 3 and all(len(x) > 10 for x, _ in path_xy(dash_duo)), 40,
                what="three trajectories drawn")
-
-
-def type_into(dash_duo, selector: str, text: str) -> None:
-    el = dash_duo.find_element(selector)
-    el.click()
-    el.send_keys(Keys.CONTROL, "a")
-    el.send_keys(Keys.BACKSPACE)
-    el.send_keys(text, Keys.ENTER)
 
 
 def msg_text(dash_duo, key: str) -> str:
