@@ -1,7 +1,7 @@
 """`app.py sweep` and `app.py basin` (DESIGN.md §7): parse, run one batched grid, write CSV and/or PNG.
 
 Everything is checked before any output is opened; CSV and PNG are rendered in memory first and
-written through cli.atomic_output, so a refusal (exit 2, one line) never leaves a file behind.
+written through cli_files.atomic_output, so a refusal (exit 2, one line) never leaves a file behind.
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 import cli
+import cli_files
 from optimizers import SpecError, parse_spec
 from optimizers.hyper import parse_number
 from scenarios import budgets
@@ -113,7 +114,7 @@ def test_replacing_a_regular_file_keeps_its_permissions(tmp_path):
 def test_an_interrupt_while_writing_removes_the_temporary_file_and_keeps_the_old_one(tmp_path):
     target = tmp_path / "x.gif"
     target.write_bytes(b"old")
-    with pytest.raises(KeyboardInterrupt), cli.atomic_output(str(target), "wb") as handle:
+    with pytest.raises(KeyboardInterrupt), cli_files.atomic_output(str(target), "wb") as handle:
         handle.write(b"half")
         assert len(list(tmp_path.glob(".x.gif.*"))) == 1
         raise KeyboardInterrupt
@@ -219,7 +220,7 @@ def test_a_hostile_settings_file_is_one_line_and_writes_nothing(tmp_path, capsys
 
 def test_a_settings_file_with_a_utf8_bom_is_read(tmp_path):
     path = write(tmp_path / "s.json", b"\xef\xbb\xbf" + json.dumps({"steps": 4}).encode())
-    assert cli.read_settings_file(str(path)) == {"steps": 4}
+    assert cli_files.read_settings_file(str(path)) == {"steps": 4}
 
 
 @pytest.mark.parametrize("case", ["directory", "missing", "name too long"])
@@ -246,8 +247,8 @@ def test_a_fifo_or_dev_zero_as_settings_is_refused_at_once_without_reading(tmp_p
 
 
 def test_json_depth_ignores_brackets_inside_strings():
-    assert cli.json_depth('{"a": "[[[{{{\\"]]]", "b": [[1]]}') == 3
-    assert cli.json_depth("[]") == 1 and cli.json_depth('"x"') == 0
+    assert cli_files.json_depth('{"a": "[[[{{{\\"]]]", "b": [[1]]}') == 3
+    assert cli_files.json_depth("[]") == 1 and cli_files.json_depth('"x"') == 0
 
 
 # ----------------------------------------------------------------------------- serving options
