@@ -2,10 +2,16 @@
 restarted when it dies: only the first image pays for the browser's start.
 
     render_images(figures, fmt, scale) -> bytes per figure
-      ├─ in the process that owns the session (CLI, Celery worker, tests): the session's event-loop thread
-      └─ in a forked export job (DiskCache runs each background callback in a fork of the web worker):
-         over a Unix socket to the render service of the worker that forked it, so the browser outlives
-         the job and cancelling a job kills only the job
+      ├─ no render service (CLI, Celery worker, tests): this process's session (its event-loop thread)
+      └─ a web worker and the export jobs it forks (DiskCache runs each background callback in a fork of
+         the worker): over a Unix socket to the worker's render service, a child process that owns the
+         session, so the browser outlives the jobs and cancelling a job kills only the job
+
+Exports never take CPU from the students' callbacks: the export job (`lower_priority()` in the callback),
+the render service and the Chromium it starts (they inherit it) run under SCHED_IDLE — on CPU time no
+normal process wants, and a callback that wakes up preempts them at once (at nice 10 an export still
+took ~10 % of a busy core from the callbacks). The web worker itself keeps no export thread: a
+low-priority thread there could hold the GIL while the worker waits for it.
 
 The browser is the system one (BROWSER_PATH, default /usr/bin/chromium); kaleido never downloads one.
 The session and the service are process infrastructure, like a connection pool: no user data is kept
@@ -19,8 +25,11 @@ import atexit
 import logging
 import os
 import secrets
+import subprocess
+import sys
 import tempfile
 import threading
+import time
 from multiprocessing.connection import Client, Listener
 from pathlib import Path
 
@@ -34,17 +43,34 @@ EXPORT_NICE = 10  # exports (jobs and the browser) yield the CPU to the page's c
 
 
 def lower_priority(pid: int | None = None) -> None:
-    """Give a process (default: this one) and its children EXPORT_NICE, so on a busy machine the
-    students' callbacks run first and exports take the CPU that is left."""
+    """Put a process (default: this one) and its children under SCHED_IDLE — every thread: a policy is
+    per thread, and what they start later inherits it — so on a busy machine the students' callbacks
+    run first and exports take only the CPU that is left. Where SCHED_IDLE is missing: nice EXPORT_NICE."""
     import psutil
 
     try:
         proc = psutil.Process(pid)
-        for p in [proc, *proc.children(recursive=True)]:
-            if p.nice() < EXPORT_NICE:
-                p.nice(EXPORT_NICE)
-    except (psutil.Error, OSError) as err:  # gone already, or not ours to change
+        procs = [proc, *proc.children(recursive=True)]
+    except psutil.Error as err:  # gone already
         log.debug("could not lower the priority of %s: %s", pid, err)
+        return
+    for p in procs:
+        try:
+            threads = [t.id for t in p.threads()]
+        except psutil.Error:
+            continue
+        for tid in threads:
+            try:
+                _lower_thread(tid)
+            except OSError as err:  # gone meanwhile, or not ours to change
+                log.debug("could not lower the priority of thread %s: %s", tid, err)
+
+
+def _lower_thread(tid: int) -> None:
+    if os.getpriority(os.PRIO_PROCESS, tid) < EXPORT_NICE:  # Linux: per thread; it also lowers the I/O priority
+        os.setpriority(os.PRIO_PROCESS, tid, EXPORT_NICE)
+    if hasattr(os, "SCHED_IDLE") and os.sched_getscheduler(tid) != os.SCHED_IDLE:
+        os.sched_setscheduler(tid, os.SCHED_IDLE, os.sched_param(0))
 
 
 class RenderError(RuntimeError):
@@ -130,8 +156,7 @@ class KaleidoSession:
         if not Path(BROWSER).exists():
             raise RenderError(f"no browser at {BROWSER} (Debian: apt install chromium; or set BROWSER_PATH)")
         k = kaleido.Kaleido(n=1, timeout=RENDER_SECONDS, mathjax=False, path=BROWSER)
-        await asyncio.wait_for(k.open(), START_SECONDS)
-        lower_priority(k.subprocess.pid)  # the renderers it starts later inherit it
+        await asyncio.wait_for(k.open(), START_SECONDS)  # it inherits this process's priority
         self._kaleido = k
 
     async def _close_kaleido(self) -> None:
@@ -159,43 +184,69 @@ atexit.register(_SESSION.close)
 
 
 class RenderService:
-    """A Unix-socket listener in a web worker: its forked export jobs send (figures, fmt, scale) and get
-    the images back from this process's session. One thread per connection; the session serialises."""
+    """A web worker's render service: a child process (`python -m layouts.chromium`, under SCHED_IDLE) that
+    owns the worker's Chromium session and listens on a Unix socket; the worker and the export jobs it
+    forks send (figures, fmt, scale) and get the images back. A thread of the worker starts it again if it
+    dies; it ends with the worker (its stdin, a pipe from the worker, reaches end of file)."""
 
     def __init__(self) -> None:
         self.pid = os.getpid()
         self.authkey = secrets.token_bytes(32)
         self.address = str(Path(tempfile.mkdtemp(prefix="dl-render-")) / "sock")
-        self._listener = Listener(self.address, family="AF_UNIX", authkey=self.authkey)
         self._closed = False
-        threading.Thread(target=self._accept, name="render-service", daemon=True).start()
+        self._proc = self._start()
+        threading.Thread(target=self._watch, name="render-service-watch", daemon=True).start()
         atexit.register(self.close)
 
-    def _accept(self) -> None:
+    @property
+    def process_pid(self) -> int:
+        return self._proc.pid
+
+    def _start(self) -> subprocess.Popen:
+        proc = subprocess.Popen([sys.executable, "-m", "layouts.chromium", self.address],
+                                cwd=Path(__file__).resolve().parents[1], stdin=subprocess.PIPE)
+        proc.stdin.write(self.authkey.hex().encode() + b"\n")  # the rest of the pipe stays open: its life line
+        proc.stdin.flush()
+        return proc
+
+    def _watch(self) -> None:
+        while not self._closed:
+            code = self._proc.wait()
+            if self._closed:
+                return
+            log.warning("the render service exited (%s); starting it again", code)
+            time.sleep(0.5)
+            self._proc = self._start()
+
+    def ask(self, request: tuple, seconds: float):
+        """Send one request, wait `seconds` for the answer. A service that is (re)starting gets START_SECONDS
+        to listen."""
+        deadline = time.monotonic() + START_SECONDS
         while True:
             try:
-                conn = self._listener.accept()
-            except Exception:  # closed, or a client that failed the handshake
-                if self._closed:
-                    return
-                continue
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
-
-    def _serve(self, conn) -> None:
+                conn = Client(self.address, family="AF_UNIX", authkey=self.authkey)
+                break
+            except (FileNotFoundError, ConnectionRefusedError):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
         with conn:
-            try:
-                figures, fmt, scale = conn.recv()
-                conn.send(("ok", _SESSION.render(figures, fmt, scale)))
-            except Exception as err:  # the job hears why; the service goes on
-                try:
-                    conn.send(("error", str(err)))
-                except OSError:  # the job was cancelled meanwhile
-                    pass
+            conn.send(request)
+            if not conn.poll(seconds):
+                raise RenderError(f"no image from the render service within {seconds:.0f} s")
+            status, value = conn.recv()
+        if status != "ok":
+            raise RenderError(value)
+        return value
 
     def close(self) -> None:
         if os.getpid() == self.pid and not self._closed:
             self._closed = True
-            self._listener.close()
+            self._proc.stdin.close()  # end of file: the service closes its browser and exits
+            try:
+                self._proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
             Path(self.address).unlink(missing_ok=True)
             Path(self.address).parent.rmdir()
 
@@ -204,36 +255,84 @@ _SERVICE: RenderService | None = None
 
 
 def start_render_service() -> None:
-    """Listen for this process's forked export jobs (idempotent; the browser starts on the first image)."""
+    """Start this process's render service, shared by the export jobs it forks (idempotent; the browser
+    starts on the first image)."""
     global _SERVICE
     if _SERVICE is None or _SERVICE.pid != os.getpid():
         _SERVICE = RenderService()
 
 
 def render_images(figures: list, fmt: str, scale: float = 1.0) -> list[bytes]:
-    """PNG or SVG bytes for each figure (go.Figure or its dict), through this process's browser or, in a
-    job forked from a web worker, through that worker's."""
+    """PNG or SVG bytes for each figure (go.Figure or its dict), through the render service of this process
+    or of the worker that forked this job; without one, through this process's own browser."""
     service = _SERVICE
-    if service is None or service.pid == os.getpid():
+    if service is None:
         return _SESSION.render(figures, fmt, scale)
     figures = [f if isinstance(f, dict) else f.to_dict() for f in figures]
     try:
-        with Client(service.address, family="AF_UNIX", authkey=service.authkey) as conn:
-            conn.send((figures, fmt, scale))
-            if not conn.poll(REPLY_SECONDS * len(figures)):
-                raise RenderError(f"no image from the render service within {REPLY_SECONDS * len(figures)} s")
-            status, value = conn.recv()
-    except (OSError, EOFError) as err:  # the worker is gone: render here (slow, but the export succeeds)
-        log.warning("render service unreachable (%s); rendering in the job", err)
+        return service.ask(("render", figures, fmt, scale), REPLY_SECONDS * len(figures))
+    except (OSError, EOFError) as err:  # the service is gone: render here (slow, but the export succeeds)
+        log.warning("render service unreachable (%s); rendering in this process", err)
         try:
             return _SESSION.render(figures, fmt, scale)
         finally:  # a forked job ends with os._exit: atexit would not close this browser
             _SESSION.close()
-    if status != "ok":
-        raise RenderError(value)
-    return value
 
 
 def session_browser_pid() -> int | None:
-    """The pid of this process's Chromium, if running (tests and benchmarks)."""
+    """The pid of this process's own Chromium, if running (tests and benchmarks)."""
     return _SESSION.browser_pid()
+
+
+def service_browser_pid() -> int | None:
+    """The pid of the render service's Chromium, if running (tests)."""
+    return _SERVICE.ask(("pid",), 10) if _SERVICE is not None else None
+
+
+def service_pid() -> int | None:
+    """The pid of this process's render service (tests)."""
+    return _SERVICE.process_pid if _SERVICE is not None and _SERVICE.pid == os.getpid() else None
+
+
+# ----------------------------------------------------------------------------- the service's own process
+def _serve(conn) -> None:
+    with conn:
+        try:
+            request = conn.recv()
+            if request[0] == "pid":
+                conn.send(("ok", _SESSION.browser_pid()))
+            else:
+                _, figures, fmt, scale = request
+                conn.send(("ok", _SESSION.render(figures, fmt, scale)))
+        except Exception as err:  # the client hears why; the service goes on
+            try:
+                conn.send(("error", str(err)))
+            except OSError:  # the job was cancelled meanwhile
+                pass
+
+
+def _exit_with_worker() -> None:
+    sys.stdin.buffer.read()  # returns at end of file: the worker closed the pipe, or died
+    _SESSION.close()
+    os._exit(0)
+
+
+def serve_forever(address: str) -> None:
+    """The render service: SCHED_IDLE first, so every thread and the Chromium it starts inherit it; then the
+    authkey from stdin, and a listener on `address` that renders with this process's one session."""
+    lower_priority()
+    authkey = bytes.fromhex(sys.stdin.buffer.readline().decode().strip())
+    Path(address).unlink(missing_ok=True)  # a previous service of the same worker that died
+    listener = Listener(address, family="AF_UNIX", authkey=authkey)
+    threading.Thread(target=_exit_with_worker, name="worker-life-line", daemon=True).start()
+    while True:
+        try:
+            conn = listener.accept()
+        except Exception:  # a client that failed the handshake
+            continue
+        threading.Thread(target=_serve, args=(conn,), daemon=True).start()
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.WARNING)
+    serve_forever(sys.argv[1])

@@ -6,12 +6,52 @@ reaps it, so whenever the poll that fetches the result lands on the *other* guni
 sat idle for a full second (measured: 1 of 6 fetches took 1,077 ms instead of ~20 ms). Here a finished
 job is left to its parent, a running one is killed without the wait, and a pid is only killed if it is
 still one of ours (same command line: a fork of a sibling worker), never a process that reused the pid.
+
+`export_slot()`: at most EXPORT_SLOTS exports render at once on one machine (a GIF may hold 400 MB of
+frames); the others wait, saying so in their progress label, and start when a slot frees.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
 import dash
 import psutil
+
+EXPORT_SLOTS = max(1, os.cpu_count() or 1)  # exports rendering at once on this machine
+SLOT_DIR = Path(tempfile.gettempdir()) / f"descent-lab-{os.getuid()}-export-slots"
+SLOT_POLL = 0.25  # s between two looks for a free slot
+
+
+@contextlib.contextmanager
+def export_slot(progress: Callable[[int, int, str], None] | None = None, slots: int = EXPORT_SLOTS,
+                where: Path = SLOT_DIR) -> Iterator[int]:
+    """Hold one of `slots` export slots of this machine while the block runs (yields its number). A slot is
+    an flock on a file in `where`: the kernel releases it when the job ends in any way — Cancel kills the
+    job — so a slot is never lost. Meanwhile `progress(0, 1, "waiting …")` says why nothing happens yet."""
+    where.mkdir(mode=0o700, parents=True, exist_ok=True)
+    while True:
+        for k in range(slots):
+            f = open(where / f"slot-{k}", "a")  # held open for the block: the lock lives with it
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                f.close()
+                continue
+            try:
+                yield k
+            finally:
+                f.close()  # the lock goes with the file
+            return
+        if progress is not None:
+            progress(0, 1, f"waiting: {slots} export{'s' * (slots > 1)} running, this one starts when one ends")
+        time.sleep(SLOT_POLL)
 
 
 class DiskcacheJobs(dash.DiskcacheManager):

@@ -1,9 +1,14 @@
 """Share and export on the page: the URL carries every setting, "Copy link", settings files (save / load),
 and a download of the current view in any export format.
 
-Everything here is the same move as a scenario: replacing the SETTINGS store and bumping REVISION.
+A link opens in the first layout: the renderer's `_dash-layout` request carries the page's address as its
+Referer, so `build_page` reads the link (`page_query` → `read_link`) and the page boots with the link's
+settings and notices; no later callback replaces them (D4: an edit in the first seconds was lost).
+Everything else here is the same move as a scenario: replacing the SETTINGS store and bumping REVISION.
 
-    address ?query ──(open_link: from_query, lenient → defaults + notices)──> SETTINGS (+REVISION)
+    address ?query ──(build_page: the first layout, when the Referer carries it)──> SETTINGS
+    address ?query ──(open_address: back / forward, or a link the layout could not see; what the user
+                      changed since the page booted is kept: merge_link)──> SETTINGS (+REVISION)
     SETTINGS ──(link_for: to_query, only when the address no longer describes them)──> address
               (history.pushState, no reload; back / forward re-open the earlier settings)
     upload ──(size check, load_settings strict: one clear message)──> SETTINGS (+REVISION)
@@ -21,7 +26,7 @@ import json
 import logging
 import re
 from string import Template
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from dash import Input, Output, State, dcc, html, no_update, set_props
 from dash.exceptions import PreventUpdate
@@ -44,6 +49,7 @@ from . import ids
 from .chromium import lower_priority
 from .export import FORMATS, MIME, ExportOptions, export_bytes, filename
 from .guard import guarded
+from .jobs import export_slot
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +114,47 @@ def open_link(search: str | None, settings: dict) -> tuple[dict | None, list[str
     already are what the link describes) and the link's notices."""
     linked, notices = read_link(search)
     return (None if same_view(linked, settings) else linked), notices
+
+
+def page_query() -> str | None:
+    """The page's query ("?…", or "" for none) when called for the renderer's layout request, which names the
+    page in its Referer (the page asks for same-origin referrers: `register_share_callbacks`); None when
+    unknown (no request, or a browser that sends no Referer): then `open_address` opens the link."""
+    try:
+        from flask import has_request_context, request
+    except ImportError:  # another server backend: the link opens by callback
+        return None
+    if not has_request_context() or not isinstance(request.referrer, str):
+        return None
+    query = urlsplit(request.referrer).query
+    return "?" + query if query else ""
+
+
+def merge_link(linked: dict, current: dict, booted: dict) -> dict:
+    """The link's settings, except where the user changed the page since it booted (`booted`): those keep
+    the user's values, so a link that arrives after an edit never undoes it."""
+    return {**linked, **{k: v for k, v in current.items() if booted.get(k) != v}}
+
+
+def first_open(search: str | None, settings: dict, booted: dict) -> tuple[dict | None, list[str] | None]:
+    """The browser's first report of the address. (settings to show or None, notices or None: the layout
+    already shows them). A link the layout already opened changes nothing; another (the layout could not
+    read it) is merged with what the user changed since the page booted."""
+    linked, notices = read_link(search)
+    if same_view(linked, booted):
+        return None, None
+    merged, problems = parse_settings(merge_link(linked, settings, booted))
+    if merged is None:  # the user's edits and the link do not fit together: the user's view stays
+        return None, notices + ["the link arrived after your edits, which are kept; reload to open the link"]
+    return (None if same_view(merged, settings) else merged), notices + problems
+
+
+def booted_settings(opened) -> dict | None:
+    """The settings the page booted with, until the browser first reports the address (LINK_OPENED holds
+    their query: `location`); None once opened. From the browser: read leniently like any link."""
+    if isinstance(opened, dict) and isinstance(opened.get("booted"), str):
+        return read_link(opened["booted"])[0]
+    return None
 
 
 def link_for(search: str | None, settings: dict) -> str | None:
@@ -229,18 +276,20 @@ def export_file(settings: dict, fmt: str, options: ExportOptions, progress=None)
 
 
 # ----------------------------------------------------------------------------- components
-def location() -> html.Div:
+def location(booted: dict) -> html.Div:
     """The address bar (refresh=False: writing `search` pushes a history entry without reloading), the
-    query as last read from it, and whether the link has been opened yet."""
+    query as last read from it, and until the browser first reports the address, the settings the page
+    booted with (LINK_OPENED: {"booted": query}; then True)."""
     return html.Div([dcc.Location(id=ids.URL, refresh=False), dcc.Store(id=ids.LINK_QUERY, data=None),
-                     dcc.Store(id=ids.LINK_OPENED, data=False)])
+                     dcc.Store(id=ids.LINK_OPENED, data={"booted": to_query(booted)})])
 
 
-def link_notice() -> html.Div:
-    return html.Div([html.Div(id=ids.LINK_NOTICE_BODY, className="dl-link-notes"),
+def link_notice(notices: list[str] = ()) -> html.Div:
+    """The link's notices (those of the first layout's link already in it)."""
+    return html.Div([html.Div(notice_children(list(notices)), id=ids.LINK_NOTICE_BODY, className="dl-link-notes"),
                      html.Button("×", id=ids.LINK_NOTICE_CLOSE, className="dl-link-close", title="dismiss",
                                  **{"aria-label": "dismiss the link notice"})],
-                    id=ids.LINK_NOTICE, className="dl-link-notice", role="status", style=HIDE)
+                    id=ids.LINK_NOTICE, className="dl-link-notice", role="status", style=SHOW if notices else HIDE)
 
 
 def share_bar() -> html.Div:
@@ -347,11 +396,16 @@ FORMAT_JS = Template("""function(fmt) {
 
 
 def register_share_callbacks(app) -> None:
-    # The address is read in the browser (window.location, at start-up and whenever dcc.Location reports a
-    # change: back / forward, or our own write) into LINK_QUERY; `open_address` turns it into SETTINGS.
-    # `write_address` waits until the address has been opened once, so the first render of the default
-    # settings never overwrites the link being opened. Two server callbacks, not one: Dash does not run a
-    # callback twice in one chain, so the address → SETTINGS step must not sit downstream of `update`.
+    # The first layout holds the link (page_query: the Referer of the layout request; same-origin requests
+    # carry the full address, cross-origin ones nothing). The address is also read in the browser
+    # (window.location, at start-up and whenever dcc.Location reports a change: back / forward, or our own
+    # write) into LINK_QUERY; `open_address` turns it into SETTINGS — at start-up only what the layout could
+    # not see, merged with the user's edits. `write_address` waits until the address is known to describe
+    # the booted view, so a link being opened is never overwritten. Two server callbacks, not one: Dash
+    # does not run a callback twice in one chain, so the address → SETTINGS step must not sit downstream
+    # of `update`.
+    if not any(tag.get("name") == "referrer" for tag in app.config.meta_tags):
+        app.config.meta_tags.append({"name": "referrer", "content": "same-origin"})
     app.clientside_callback(READ_ADDRESS_JS, Output(ids.LINK_QUERY, "data"), Input(ids.URL, "search"))
 
     @app.callback(Output(ids.SETTINGS, "data", allow_duplicate=True),
@@ -362,21 +416,29 @@ def register_share_callbacks(app) -> None:
     @guarded(ids.LINK_NOTICE_BODY)
     def open_address(query, raw_settings, revision, opened):
         settings, _ = parse_settings(raw_settings)
+        booted = booted_settings(opened)
         if settings is None:  # the current settings are unusable: whatever the link says replaces them
             new, notices = read_link(query)
+        elif booted is not None:  # start-up: the layout opened the link, or the user's edits are merged in
+            new, notices = first_open(query, settings, booted)
         else:
             new, notices = open_link(query, settings)
         if new is None and not notices and opened is True:
             raise PreventUpdate  # our own write coming back: keep any notice on show
+        shown = notices is not None
         return (no_update if new is None else new, no_update if new is None else schema.count(revision) + 1,
-                notice_children(notices), SHOW if notices else HIDE, True)
+                notice_children(notices) if shown else no_update, (SHOW if notices else HIDE) if shown else no_update,
+                True)
 
     @app.callback(Output(ids.URL, "search"), Input(ids.SETTINGS, "data"), State(ids.LINK_QUERY, "data"),
                   State(ids.LINK_OPENED, "data"), prevent_initial_call=True)
     @guarded()
     def write_address(raw_settings, query, opened):
         settings, _ = parse_settings(raw_settings)
-        new = link_for(query, settings) if opened is True and settings is not None else None
+        booted = booted_settings(opened)  # before open_address: only when the address is the booted view
+        known = opened is True or (booted is not None and isinstance(query, str) and same_view(read_link(query)[0],
+                                                                                                 booted))
+        new = link_for(query, settings) if known and settings is not None else None
         if new is None:
             raise PreventUpdate
         return new
@@ -422,7 +484,7 @@ def register_share_callbacks(app) -> None:
                   prevent_initial_call=True)
     @guarded(ids.EXPORT_MSG)
     def export(set_progress, _n, fmt, plot, scale, theme, settings):
-        lower_priority()  # this job yields the CPU to the students' callbacks
+        lower_priority()  # SCHED_IDLE: this job runs only on CPU the students' callbacks leave
 
         def progress(done: int, total: int, stage: str) -> None:
             set_progress((str(done), str(total), stage))
@@ -430,7 +492,8 @@ def register_share_callbacks(app) -> None:
         settings, problems = parse_settings(settings)  # the same schema (and budgets) as every way in
         if settings is None:
             return no_update, " ".join(problems), "dl-share-msg dl-share-bad"
-        data, message = export_file(settings, fmt, export_options(plot, scale, theme), progress)
+        with export_slot(progress):  # at most EXPORT_SLOTS exports at once on this machine; the rest wait
+            data, message = export_file(settings, fmt, export_options(plot, scale, theme), progress)
         return data or no_update, message, "dl-share-msg " + ("dl-share-ok" if data else "dl-share-bad")
 
     app.clientside_callback(COPY_JS, Output(ids.COPY_FEEDBACK, "children"), Input(ids.COPY_LINK, "n_clicks"),

@@ -20,12 +20,14 @@ import time
 
 import psutil
 import pytest
+from test_export_priority import SCHED_IDLE, SCHED_OTHER, policies
 from test_serving import ROOT, callback_body, dependencies, free_port, gunicorn, page_config, post, stop
 
 from scenarios.settings import defaults
 
 EXPORT_OUTPUT = "dl-export-download.data"
 STAGE = "dl-export-stage.children"
+WAITING = {f"waiting: {n} export{'s' * (n > 1)} running, this one starts when one ends" for n in range(1, 65)}
 
 
 def export_body(deps: list[dict], fmt: str, settings: dict | None = None) -> dict:
@@ -76,6 +78,13 @@ def downloaded(response: dict) -> bytes:
     return base64.b64decode(data["content"]) if data.get("base64") else data["content"].encode()
 
 
+def is_render_service(proc: psutil.Process) -> bool:
+    try:
+        return "layouts.chromium" in " ".join(proc.cmdline())
+    except psutil.Error:  # a finished job (a zombie until its worker reaps it), or gone
+        return False
+
+
 def stopped(pid: int) -> bool:
     try:
         return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
@@ -104,22 +113,22 @@ def test_a_forked_export_job_renders_with_its_workers_chromium_and_a_dead_one_is
 
     chromium.start_render_service()
     assert chromium.render_images([_tiny_figure()], "png")[0][:8] == b"\x89PNG\r\n\x1a\n"
-    browser = chromium.session_browser_pid()
-    assert browser is not None
+    browser = chromium.service_browser_pid()
+    assert browser is not None and chromium.session_browser_pid() is None  # the worker starts no browser
     queue = Queue()
     job = Process(target=_render_in_fork, args=(queue,))
     job.start()
     head, own_browser = queue.get(timeout=120)
     job.join(30)
     assert head == b"\x89PNG\r\n\x1a\n" and own_browser is None
-    assert chromium.session_browser_pid() == browser  # the same browser served the job
+    assert chromium.service_browser_pid() == browser  # the same browser served the job
     chromium_proc = psutil.Process(browser).children()[0]  # the session's pid is choreographer's pipe wrapper
     assert "chromium" in chromium_proc.name()
     for proc in [*chromium_proc.children(recursive=True), chromium_proc]:  # a crash: the browser is gone
         proc.kill()
     psutil.wait_procs([chromium_proc], timeout=10)
     assert chromium.render_images([_tiny_figure()], "png")[0][:8] == b"\x89PNG\r\n\x1a\n"
-    assert chromium.session_browser_pid() not in (None, browser)
+    assert chromium.service_browser_pid() not in (None, browser)
 
 
 def test_a_session_whose_loop_thread_died_renders_on_a_new_one():
@@ -127,15 +136,18 @@ def test_a_session_whose_loop_thread_died_renders_on_a_new_one():
     on a loop that no longer runs (it did: a 120 s time-out, twice) but start a new loop and browser."""
     from layouts import chromium
 
-    session = chromium._SESSION
-    assert chromium.render_images([_tiny_figure()], "png")[0][:8] == b"\x89PNG\r\n\x1a\n"
-    old_thread = session._thread
-    session._loop.call_soon_threadsafe(session._loop.stop)  # run_forever returns: the thread ends
-    old_thread.join(10)
-    assert not old_thread.is_alive()
-    started = time.monotonic()
-    assert chromium.render_images([_tiny_figure()], "png")[0][:8] == b"\x89PNG\r\n\x1a\n"
-    assert time.monotonic() - started < 60 and session._thread is not old_thread
+    session = chromium.KaleidoSession()  # what the render service (and the CLI) render with
+    try:
+        assert session.render([_tiny_figure()], "png", 1.0)[0][:8] == b"\x89PNG\r\n\x1a\n"
+        old_thread = session._thread
+        session._loop.call_soon_threadsafe(session._loop.stop)  # run_forever returns: the thread ends
+        old_thread.join(10)
+        assert not old_thread.is_alive()
+        started = time.monotonic()
+        assert session.render([_tiny_figure()], "png", 1.0)[0][:8] == b"\x89PNG\r\n\x1a\n"
+        assert time.monotonic() - started < 60 and session._thread is not old_thread
+    finally:
+        session.close()
 
 
 # ----------------------------------------------------------------------------- (a) DiskCache
@@ -153,7 +165,7 @@ def test_gif_export_reports_its_stages_and_ends_with_the_file(served):
     stages = [p[STAGE] for p in job.progress]
     assert stages, "no progress was reported"
     assert set(stages) <= {"running the optimizers", "rendering the map in Chromium", "encoding the GIF"} | \
-        {f"drawing frame {k}/60" for k in range(1, 61)}, stages
+        {f"drawing frame {k}/60" for k in range(1, 61)} | WAITING, stages
     done = [int(p["dl-export-progress.value"]) for p in job.progress]
     assert done == sorted(done) and {p["dl-export-progress.max"] for p in job.progress} <= {"3", "63"}
 
@@ -177,6 +189,10 @@ def test_cancel_stops_the_job_and_the_workers_stay_free(served):
         time.sleep(0.05)
     assert job.progress, "the job never reported progress"
     assert not stopped(job.pid)
+    # it runs under SCHED_IDLE (every thread), its web worker does not
+    worker = psutil.Process(job.pid).parent()
+    assert set(policies(job.pid).values()) == {SCHED_IDLE}, policies(job.pid)
+    assert set(policies(worker.pid, tree=False).values()) == {SCHED_OTHER}
     cancel = callback_body(deps, "dl-export-cancel.id", {"dl-export-cancel.n_clicks": 1})
     status, _ = post(base, cancel, end_id, cancelJob=job.job)
     assert status in (200, 204)
@@ -193,6 +209,12 @@ def test_cancel_stops_the_job_and_the_workers_stay_free(served):
     assert time.perf_counter() - t < 5
     png = downloaded(Job(base, end_id, export_body(deps, "png")).result())
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    # the PNG was drawn by a worker's render service, in a Chromium under SCHED_IDLE like the service
+    services = [c for c in psutil.Process(worker.pid).parent().children(recursive=True) if is_render_service(c)]
+    assert len(services) == 2  # one per worker
+    trees = [policies(s.pid) for s in services]
+    assert any(len({pid for pid, _ in t}) >= 3 for t in trees)  # the one that rendered has its browser
+    assert all(set(t.values()) == {SCHED_IDLE} for t in trees), trees
 
 
 # ----------------------------------------------------------------------------- (b) Celery + Redis
