@@ -4,11 +4,14 @@
    default this checkout; point it at `git archive` of an older commit for a "before" figure);
 2. opens the page once in headless Chromium and records what the browser sends: every request of a first
    page view, the POSTs after a new η in the first optimizer's box, and the export button's POST
-   (benchmarks/locustfile.py replays them);
-3. runs locust headless (100 students, think time 3–7 s, 20 % page views, 80 % η changes) and prints p50 /
-   p95 per request type and the failures;
-4. runs it again with --exports heavy exports (a 60-frame GIF of 4 optimizers) looping the whole time,
-   each through the page's own protocol (a background job polled until done, or one long POST before).
+   (benchmarks/locustfile.py replays them); times --exports heavy exports (a 60-frame GIF of 4 optimizers)
+   on the idle server;
+3. runs locust headless (100 students, think time 3–7 s, 20 % page views, 80 % η changes) ONCE, in phases
+   that take turns: "quiet" (the class alone) and "exports" (--exports heavy exports looping, each through
+   the page's own protocol: a background job polled until done). Every request is named with the phase it
+   ran in, so the η change's p95 with and without exports come from the same run — on a machine shared
+   with other work, the only comparison that means something. Per phase it prints the load average and
+   where the machine's CPU went (the server and its jobs, locust, everything else).
 
 Targets: η change p95 ≤ 300 ms (≤ 500 ms with the exports), page view p95 ≤ 1 s, 0 failures.
 """
@@ -192,11 +195,13 @@ def heavy_export_body(export: list[dict], k: int) -> tuple[str, dict]:
     return req["path"], req["body"]
 
 
-def export_loop(base: str, export: list[dict], k: int, stop: threading.Event, done: list) -> None:
-    """Export again and again until `stop`, as the page does: POST; if the answer is a background job
-    (cacheKey / job), poll the same POST with those handles every 0.5 s until it has a response."""
+def export_loop(base: str, export: list[dict], k: int, stop: threading.Event, done: list,
+                started: threading.Event | None = None, once: bool = False) -> None:
+    """Export again and again until `stop` (or once), as the page does: POST; if the answer is a background
+    job (cacheKey / job), poll the same POST with those handles every 0.5 s until it has a response. `done`
+    gets each export's seconds; `started` is set once the first job runs."""
     n = 0
-    while not stop.is_set():
+    while not stop.is_set() and not (once and n):
         path, body = heavy_export_body(export, k * 1000 + n)
         t = time.perf_counter()
         try:
@@ -205,12 +210,14 @@ def export_loop(base: str, export: list[dict], k: int, stop: threading.Event, do
             done.append(float("nan"))
             print(f"  export failed: {err}", file=sys.stderr)
             continue
+        if started is not None:
+            started.set()
         if "cacheKey" in answer:
             sep = "&" if "?" in path else "?"
             poll = f"{base}{path}{sep}cacheKey={answer['cacheKey']}&job={answer['job']}"
             blank = {**body, "inputs": [{**i, "value": None} for i in body["inputs"]],
                      "state": [{**s, "value": None} for s in body.get("state", [])]}
-            while "response" not in answer and not stop.is_set():
+            while "response" not in answer:  # a started export is seen to its end (its CPU is in the phase)
                 time.sleep(0.5)
                 answer = _post(poll, blank)
         done.append(time.perf_counter() - t)
@@ -341,27 +348,151 @@ def in_process_costs(app_dir: Path, flows_path: Path) -> None:
     print(done.stdout.rstrip() or done.stderr[-2000:])
 
 
-def run_locust(base: str, flows_path: Path, csv_prefix: Path, users: int, rate: int, duration: str) -> list[dict]:
-    cmd = [*NICE, *locust_command(), "-f", str(LOCUSTFILE), "--headless", "-u", str(users), "-r", str(rate),
-           "-t", duration, "--host", base, "--csv", str(csv_prefix), "--only-summary", "--loglevel", "WARNING"]
-    done = subprocess.run(cmd, env={**os.environ, "DL_FLOWS": str(flows_path)}, capture_output=True, text=True)
+def read_stats(csv_prefix: Path, stderr: str = "") -> list[dict]:
     if not Path(f"{csv_prefix}_stats.csv").exists():
-        raise RuntimeError(f"locust wrote no statistics: {done.stderr[-2000:]}")
+        raise RuntimeError(f"locust wrote no statistics: {stderr[-2000:]}")
     with open(f"{csv_prefix}_stats.csv", newline="", encoding="utf-8") as f:
         return list(csv.DictReader(f))
 
 
-def report(title: str, rows: list[dict]) -> None:
-    print(f"\n{title}")
-    print(f"  {'type':<5} {'name':<52} {'n':>6} {'fail':>5} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7}")
+def exports_alone(base: str, export: list[dict], n: int) -> list[float]:
+    """Seconds of `n` heavy exports run at the same time on the otherwise idle server."""
+    done: list[float] = []
+    loops = [threading.Thread(target=export_loop, args=(base, export, 900 + k, threading.Event(), done),
+                              kwargs={"once": True}) for k in range(n)]
+    for t in loops:
+        t.start()
+    for t in loops:
+        t.join(300)
+    return done
+
+
+class ExportLoops:
+    """`n` export loops for one phase: `start` returns once each has a job running; `stop` lets the exports
+    in flight run to their end (the phase file says "switching" meanwhile) and returns their seconds."""
+
+    def __init__(self, base: str, export: list[dict], n: int, phase_file: Path) -> None:
+        self.stop_event, self.done, self.phase_file = threading.Event(), [], phase_file
+        self.started = [threading.Event() for _ in range(n)]
+        self.loops = [threading.Thread(target=export_loop, daemon=True,
+                                       args=(base, export, k, self.stop_event, self.done, self.started[k]))
+                      for k in range(n)]
+
+    def start(self) -> None:
+        for t in self.loops:
+            t.start()
+        for e in self.started:
+            e.wait(30)
+
+    def stop(self) -> list[float]:
+        self.phase_file.write_text("switching", encoding="utf-8")
+        self.stop_event.set()
+        for t in self.loops:
+            t.join(300)
+        return self.done
+
+
+class Machine:
+    """Where the machine's CPU went between two samples: the server (gunicorn, its workers, their jobs,
+    render services and browsers), locust, everything else (other work on a shared machine); and the
+    1-minute load average."""
+
+    def __init__(self, server: subprocess.Popen) -> None:
+        self.server, self.locust = server, None
+
+    def sample(self) -> dict:
+        import psutil
+
+        cpu = psutil.cpu_times()
+        busy = cpu.user + cpu.nice + cpu.system + cpu.irq + cpu.softirq + getattr(cpu, "steal", 0)
+        locust = 0.0
+        if self.locust is not None:
+            try:
+                for proc in [psutil.Process(self.locust.pid), *psutil.Process(self.locust.pid).children(True)]:
+                    t = proc.cpu_times()
+                    locust += t.user + t.system
+            except psutil.NoSuchProcess:
+                pass
+        return {"t": time.monotonic(), "busy": busy, "server": server_cpu(self.server), "locust": locust,
+                "load": os.getloadavg()[0]}
+
+
+def run_phased(base: str, flows: dict, flows_path: Path, out: Path, args, server: subprocess.Popen) -> dict:
+    """One locust run of the class: a ramp, then `args.cycles` × (quiet, exports) phases of `args.phase` s.
+    Returns the locust rows, the samples of each phase and the exports' seconds."""
+    phase_file = out / "phase"
+    phase_file.write_text("ramp", encoding="utf-8")
+    ramp = args.users / args.rate + 5
+    budget = ramp + args.cycles * 2 * (args.phase + 30) + 60  # locust's own limit; normally ended before
+    cmd = [*NICE, *locust_command(), "-f", str(LOCUSTFILE), "--headless", "-u", str(args.users), "-r",
+           str(args.rate), "-t", f"{budget:.0f}s", "--host", base, "--csv", str(out / "class"), "--only-summary",
+           "--loglevel", "WARNING"]
+    machine = Machine(server)
+    machine.locust = subprocess.Popen(cmd, env={**os.environ, "DL_FLOWS": str(flows_path), "DL_PHASE": str(phase_file)},
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    phases, exports = [], []
+
+    def phase(name: str, seconds: float) -> None:
+        phase_file.write_text(name, encoding="utf-8")
+        start = machine.sample()
+        time.sleep(seconds)
+        phases.append((name, start, machine.sample()))
+
+    time.sleep(ramp)
+    for _ in range(args.cycles):
+        phase("quiet", args.phase)
+        if args.exports:
+            loops = ExportLoops(base, flows["export"], args.exports, phase_file)
+            loops.start()
+            phase("exports", args.phase)
+            exports.extend(loops.stop())
+    phase_file.write_text("end", encoding="utf-8")
+    machine.locust.terminate()  # locust writes its statistics on SIGTERM
+    try:
+        _, err = machine.locust.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        machine.locust.kill()
+        _, err = machine.locust.communicate()
+    return {"rows": read_stats(out / "class", err), "phases": phases, "exports": exports}
+
+
+def _p95(rows: list[dict], name: str) -> float | None:
     for r in rows:
-        print(f"  {r['Type']:<5} {r['Name'][:52]:<52} {r['Request Count']:>6} {r['Failure Count']:>5} "
-              f"{r['50%']:>7} {r['95%']:>7} {float(r['Max Response Time']):>7.0f}")
-    flows = {r["Name"]: r for r in rows if r["Type"] == "FLOW"}
+        if r["Name"] == name and r["95%"] not in ("", "N/A"):
+            return float(r["95%"])
+    return None
+
+
+def report_phased(result: dict, main_callback: str, alone: list[float]) -> None:
+    rows = result["rows"]
+    print("\nthe class, in phases taking turns (one locust run)")
+    print(f"  {'type':<5} {'name':<62} {'n':>6} {'fail':>5} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7}")
+    for r in sorted(rows, key=lambda r: (r["Type"] != "FLOW", r["Name"])):
+        if r["Name"] == "Aggregated" or r["Type"] == "FLOW" or "tuned" in r["Name"] or main_callback in r["Name"]:
+            print(f"  {r['Type']:<5} {r['Name'][:62]:<62} {r['Request Count']:>6} {r['Failure Count']:>5} "
+                  f"{r['50%']:>7} {r['95%']:>7} {float(r['Max Response Time']):>7.0f}")
+    print("\n  phase      seconds  load avg (1 min)  machine busy  server  locust  other work  (cores)")
+    for name in ("quiet", "exports"):
+        spans = [(a, b) for n, a, b in result["phases"] if n == name]
+        if not spans:
+            continue
+        secs = sum(b["t"] - a["t"] for a, b in spans)
+        use = {k: sum(b[k] - a[k] for a, b in spans) / secs for k in ("busy", "server", "locust")}
+        loads = [x["load"] for a, b in spans for x in (a, b)]
+        print(f"  {name:<9} {secs:8.0f}  {min(loads):5.2f} – {max(loads):5.2f}     {use['busy']:8.2f}  "
+              f"{use['server']:6.2f}  {use['locust']:6.2f}  {use['busy'] - use['server'] - use['locust']:10.2f}")
     failures = sum(int(r["Failure Count"]) for r in rows if r["Name"] == "Aggregated")
-    p95 = {name: flows[name]["95%"] if name in flows else "–" for name in ("η change", "page view")}
-    print(f"  → η change p95 {p95['η change']} ms (target ≤ {ETA_TARGET_MS}), page view p95 {p95['page view']} ms "
-          f"(target ≤ {PAGE_TARGET_MS}), failures {failures} (target 0)")
+    quiet, loaded = (_p95(rows, f"η change: {main_callback}{tag}") for tag in (" [quiet]", " [exports]"))
+    fq, fl = (_p95(rows, f"η change{tag}") for tag in (" [quiet]", " [exports]"))
+    pq, pl = (_p95(rows, f"page view{tag}") for tag in (" [quiet]", " [exports]"))
+    ex = result["exports"]
+    print(f"\n  exports: alone on the idle server {sum(alone) / max(len(alone), 1):.1f} s each ({len(alone)} at once); "
+          f"under the class {len(ex)} finished, {sum(ex) / max(len(ex), 1):.1f} s each, slowest {max(ex or [0]):.1f} s")
+    ratio = f"{loaded / quiet:.2f}×" if quiet and loaded else "–"
+    print(f"  → η change main callback ({main_callback}) p95: alone {quiet} ms (target ≤ {ETA_TARGET_MS}), "
+          f"with the exports {loaded} ms (target ≤ {ETA_WITH_EXPORTS_MS}), ratio {ratio}")
+    print(f"  → whole η flow p95 {fq} / {fl} ms; page view p95 {pq} / {pl} ms (target ≤ {PAGE_TARGET_MS}); "
+          f"failures {failures} (target 0)")
 
 
 def main(argv=None) -> int:
@@ -371,7 +502,8 @@ def main(argv=None) -> int:
     ap.add_argument("--threads", type=int, default=1, help="gunicorn --threads (gthread workers) when > 1")
     ap.add_argument("--users", type=int, default=100)
     ap.add_argument("--rate", type=int, default=20)
-    ap.add_argument("--time", default="60s")
+    ap.add_argument("--phase", type=float, default=20, help="seconds of each quiet / exports phase")
+    ap.add_argument("--cycles", type=int, default=3, help="(quiet, exports) pairs in the run")
     ap.add_argument("--exports", type=int, default=2, help="heavy exports looping in the second run (0: skip)")
     ap.add_argument("--out", type=Path, default=None, help="keep the CSVs and flows here")
     ap.add_argument("--repeats", type=int, default=20, help="replays of each flow alone, for its cost")
@@ -396,25 +528,16 @@ def main(argv=None) -> int:
         print(f"app: {args.app_dir.resolve()}  gunicorn -w {args.workers} --threads {args.threads}"
               f"{' ' + ' '.join(NICE) if NICE else ''}  "
               f"{args.users} users, "
-              f"+{args.rate}/s, {args.time}; page view = {len(flows['page'])} requests, "
+              f"+{args.rate}/s, {args.cycles} × ({args.phase:.0f} s quiet, {args.phase:.0f} s exports);"
+              f" page view = {len(flows['page'])} requests, "
               f"η change = {len(flows['eta'])} POSTs")
         report_costs(flow_costs(base, flows, server, args.repeats))
         in_process_costs(args.app_dir.resolve(), flows_path)
         if args.costs_only:
             return 0
-        report("class only", run_locust(base, flows_path, out / "class", args.users, args.rate, args.time))
-        if args.exports:
-            stop, done = threading.Event(), []
-            loops = [threading.Thread(target=export_loop, args=(base, flows["export"], k, stop, done), daemon=True)
-                     for k in range(args.exports)]
-            for t in loops:
-                t.start()
-            rows = run_locust(base, flows_path, out / "exports", args.users, args.rate, args.time)
-            stop.set()
-            for t in loops:
-                t.join(timeout=120)
-            report(f"class + {args.exports} heavy GIF exports looping ({len(done)} finished, "
-                   f"{sum(done) / max(len(done), 1):.1f} s each)", rows)
+        alone = exports_alone(base, flows["export"], args.exports) if args.exports else []
+        result = run_phased(base, flows, flows_path, out, args, server)
+        report_phased(result, flows["eta"][0]["name"], alone)
         print(f"\nCSVs in {out}")
     finally:
         server.terminate()

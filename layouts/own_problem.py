@@ -5,7 +5,8 @@ for a sigmoid neuron, each turned into the settings' problem "custom" or "data".
         (a slow parse answers "checking…" and the POLL interval asks again: typing never waits on it)
     "show this function" ──(parse_settings: the one schema)──> SETTINGS (+REVISION) | message, view kept
     CSV upload ──(size cap, parse_data: row and column of a bad cell)──> SETTINGS (+REVISION) | message
-    SETTINGS ──(show_data, when the data changed)──> preview table, scatter, and what a link carries
+    SETTINGS ──(DATA_KEY_JS in the browser: a hash of the data, or null)──> DATA_SEEN, only when it changed
+    DATA_SEEN ──(show_data)──> preview table, scatter, and what a link carries (an η change sends no request)
     REVISION ──(fill_boxes)──> the loss and window boxes follow a scenario, link or settings file
 
 The pure pieces (`loss_feedback`, `data_settings`, `read_csv_upload`, `data_preview`, `data_figure`,
@@ -47,6 +48,7 @@ PREVIEW = "dl-own-preview"
 SCATTER = "dl-own-scatter"
 LINK_NOTE = "dl-own-link-note"
 SHOWN = "dl-own-shown"  # the data set the preview shows (its row count and hash): redraw only on change
+DATA_SEEN = "dl-own-data-seen"  # the browser's hash of the settings' data (null: not a data problem)
 
 EXAMPLE = "(1 - x)^2 + 100*(y - x^2)^2"
 DEBOUNCE = 0.35  # s the browser waits after the last key before asking for a check
@@ -54,6 +56,20 @@ CHECK_WAIT = 0.25  # s a check request waits for the parse; longer parses answer
 POLL_MS = 400
 PREVIEW_ROWS = 5
 OWN_FIELDS = ("loss", "window", "data")
+# The settings change on every η change, but the preview only with the data: the browser hashes the data
+# (FNV-1a of its JSON, and its length) and wakes the server only when that hash changes.
+DATA_KEY_JS = """
+function(settings, seen) {
+    let key = null;
+    if (settings && settings.problem === "data") {
+        const text = JSON.stringify(settings.data === undefined ? null : settings.data);
+        let h = 0x811c9dc5;
+        for (let i = 0; i < text.length; i++) { h ^= text.charCodeAt(i); h = Math.imul(h, 0x01000193) >>> 0; }
+        key = text.length + ":" + h.toString(16);
+    }
+    return key === seen ? window.dash_clientside.no_update : key;
+}
+"""
 
 
 # ----------------------------------------------------------------------------- typed loss: checking
@@ -221,6 +237,7 @@ def section() -> html.Div:
                   style={"height": "220px", "display": "none"}),
         html.P(id=LINK_NOTE, className="dl-hint"),
         dcc.Store(id=SHOWN, data=None),
+        dcc.Store(id=DATA_SEEN, data=None),
     ], className="dl-card dl-own")
 
 
@@ -288,11 +305,15 @@ def register_own_problem(app) -> None:
             return no_update, no_update, html.Div(notices, className="dl-bad", role="alert")
         return new, schema.count(revision) + 1, ""
 
+    app.clientside_callback(DATA_KEY_JS, Output(DATA_SEEN, "data"), Input(ids.SETTINGS, "data"),
+                            State(DATA_SEEN, "data"))
+
     @app.callback(Output(PREVIEW, "children"), Output(SCATTER, "figure"), Output(SCATTER, "style"),
                   Output(LINK_NOTE, "children"), Output(SHOWN, "data"),
-                  Input(ids.SETTINGS, "data"), State(SHOWN, "data"))
+                  Input(DATA_SEEN, "data"), State(ids.SETTINGS, "data"), State(SHOWN, "data"),
+                  prevent_initial_call=True)  # DATA_SEEN starts as null: a page without data sends nothing
     @guarded(DATA_MSG)
-    def show_data(raw_settings, shown):
+    def show_data(_seen, raw_settings, shown):
         settings, _ = parse_settings(raw_settings)
         if settings is None:
             raise PreventUpdate
