@@ -39,7 +39,8 @@ BROWSER = os.environ.get("BROWSER_PATH", "/usr/bin/chromium")
 RENDER_SECONDS = 120  # one image, before kaleido gives up
 START_SECONDS = 60  # the browser's start
 REPLY_SECONDS = RENDER_SECONDS * 2  # a job waiting for the service (it may be rendering another job's image)
-EXPORT_NICE = 10  # exports (jobs and the browser) yield the CPU to the page's callbacks
+EXPORT_NICE = 10  # where SCHED_IDLE is missing: exports (jobs and the browser) yield the CPU this way
+EXPORT_CPUS_ENV = "DESCENT_LAB_EXPORT_CPUS"  # e.g. "1" or "2,3": pin exports to these cores (default: any)
 
 
 def lower_priority(pid: int | None = None) -> None:
@@ -71,6 +72,19 @@ def _lower_thread(tid: int) -> None:
         os.setpriority(os.PRIO_PROCESS, tid, EXPORT_NICE)
     if hasattr(os, "SCHED_IDLE") and os.sched_getscheduler(tid) != os.SCHED_IDLE:
         os.sched_setscheduler(tid, os.SCHED_IDLE, os.sched_param(0))
+    cpus = export_cpus()
+    if cpus:
+        os.sched_setaffinity(tid, cpus)
+
+
+def export_cpus() -> set[int]:
+    """The cores of DESCENT_LAB_EXPORT_CPUS that this machine has (empty: exports may run on any core)."""
+    try:
+        wanted = {int(c) for c in os.environ.get(EXPORT_CPUS_ENV, "").replace(" ", "").split(",") if c}
+    except ValueError:
+        log.warning("%s must be core numbers like 1 or 2,3; ignored", EXPORT_CPUS_ENV)
+        return set()
+    return wanted & os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set()
 
 
 class RenderError(RuntimeError):

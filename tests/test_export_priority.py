@@ -75,6 +75,35 @@ def test_lower_priority_puts_every_thread_of_a_process_and_its_children_under_sc
         proc.wait(10)
 
 
+def allowed_cpus(pid: int, tid: int) -> str:
+    for line in Path(f"/proc/{pid}/task/{tid}/status").read_text().splitlines():
+        if line.startswith("Cpus_allowed_list:"):
+            return line.split(":")[1].strip()
+    raise AssertionError("no Cpus_allowed_list")
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two cores")
+def test_with_export_cpus_set_every_thread_is_pinned_to_those_cores(monkeypatch):
+    from layouts.chromium import EXPORT_CPUS_ENV, lower_priority
+
+    last = max(os.sched_getaffinity(0))
+    monkeypatch.setenv(EXPORT_CPUS_ENV, f"{last}, 999")  # a core this machine lacks is left out
+    proc = subprocess.Popen([sys.executable, "-c", SLEEPER], stdout=subprocess.PIPE, text=True)
+    try:
+        proc.stdout.readline()
+        lower_priority(proc.pid)
+        threads = policies(proc.pid)
+        assert {allowed_cpus(pid, tid) for pid, tid in threads} == {str(last)}
+        assert set(threads.values()) == {SCHED_IDLE}
+        monkeypatch.setenv(EXPORT_CPUS_ENV, "one")  # a typo: a warning, no pinning, no crash
+        lower_priority(proc.pid)
+    finally:
+        for p in psutil.Process(proc.pid).children(recursive=True):
+            p.kill()
+        proc.kill()
+        proc.wait(10)
+
+
 @pytest.fixture(scope="module")
 def service():
     from layouts import chromium
