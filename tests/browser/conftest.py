@@ -7,6 +7,7 @@ import os
 import random
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from dash.testing.application_runners import BaseDashRunner
@@ -117,3 +118,36 @@ def type_into(dash_duo, selector: str, text: str) -> None:
     el.send_keys(Keys.CONTROL, "a")
     el.send_keys(Keys.BACKSPACE)
     el.send_keys(text, Keys.ENTER)
+
+
+def settle(duo, timeout: float = 30) -> None:
+    wait_until(lambda: js(duo, "return !document.querySelector('[data-dash-is-loading=\"true\"]')"), timeout,
+               what="callbacks to finish")
+    time.sleep(0.5)
+
+
+def wait_drawn(duo, n_paths: int, timeout: float = 60) -> None:
+    wait_until(lambda: len(path_xy(duo)) >= n_paths and all(len(x) > 5 for x, _ in path_xy(duo)), timeout,
+               what=f"{n_paths} trajectories drawn")
+    settle(duo)
+
+
+@pytest.fixture
+def page(dash_duo):
+    """The app with a record of every HTTP status the server answered."""
+    from app import create_app
+
+    app = create_app()
+    statuses: list[tuple[int, str]] = []
+
+    @app.server.after_request
+    def record(response):
+        from flask import request
+        statuses.append((response.status_code, request.path))
+        return response
+
+    dash_duo.start_server(app)
+    wait_drawn(dash_duo, 3)
+    yield SimpleNamespace(duo=dash_duo, statuses=statuses)
+    assert not [s for s in statuses if s[0] >= 500], statuses
+    assert severe_logs(dash_duo) == [], "the browser console logged errors"

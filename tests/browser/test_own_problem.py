@@ -12,11 +12,10 @@ from types import SimpleNamespace
 import pytest
 from selenium import webdriver
 
-from app import create_app
 from layouts import own_problem
 
-from .conftest import ARTIFACTS, js, path_xy, pytest_setup_options, severe_logs, traces, wait_until
-from .test_share import drawn, settle, store, type_into, wait_drawn
+from .conftest import ARTIFACTS, js, path_xy, pytest_setup_options, settle, traces, wait_drawn, wait_until
+from .test_share import drawn, store, type_into
 
 POINTS = [(-3.0, 0.05), (-2.0, 0.1), (-1.0, 0.3), (-0.5, 0.4), (0.0, 0.5), (0.5, 0.65), (1.0, 0.8), (2.0, 0.9),
           (3.0, 0.97), (4.0, 0.99)]
@@ -31,22 +30,6 @@ def screenshot(driver, name: str) -> None:
     driver.save_screenshot(str(ARTIFACTS / f"own-{name}-section.png"))
 
 
-@pytest.fixture
-def page(dash_duo):
-    app = create_app()
-    statuses: list[tuple[int, str]] = []
-
-    @app.server.after_request
-    def record(response):
-        from flask import request
-        statuses.append((response.status_code, request.path))
-        return response
-
-    dash_duo.start_server(app)
-    wait_drawn(dash_duo, 3)
-    yield SimpleNamespace(duo=dash_duo, statuses=statuses)
-    assert not [s for s in statuses if s[0] >= 500], statuses
-    assert severe_logs(dash_duo) == [], "the browser console logged errors"
 
 
 def loss_message(duo) -> str:

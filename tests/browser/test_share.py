@@ -22,10 +22,20 @@ from PIL import Image
 from selenium import webdriver
 from selenium.webdriver.common.keys import Keys
 
-from app import create_app
 from layouts import share
 
-from .conftest import ARTIFACTS, js, path_xy, pytest_setup_options, severe_logs, traces, wait_until
+from .conftest import (
+    ARTIFACTS,
+    js,
+    path_xy,
+    pid,
+    pytest_setup_options,
+    settle,
+    severe_logs,
+    traces,
+    wait_drawn,
+    wait_until,
+)
 
 SETTINGS = {  # a non-default value for every control on the page
     "problem": "sigmoid-sparse",
@@ -36,16 +46,6 @@ SETTINGS = {  # a non-default value for every control on the page
 }
 CONTROL_TYPES = ("hp-box", "hp-slider", "hp-bool", "hp-choice", "sched", "sched-p", "batch", "batch-k", "g", "start")
 PERF: dict[str, float] = {}
-
-
-def pid(**kw) -> str:
-    return "[id='" + json.dumps(kw, sort_keys=True, separators=(",", ":")) + "']"
-
-
-def settle(duo, timeout: float = 30) -> None:
-    wait_until(lambda: js(duo, "return !document.querySelector('[data-dash-is-loading=\"true\"]')"), timeout,
-               what="callbacks to finish")
-    time.sleep(0.5)
 
 
 def type_into(duo, selector: str, text: str) -> None:
@@ -105,12 +105,6 @@ def same_paths(a: dict, b: dict) -> bool:
     return True
 
 
-def wait_drawn(duo, n_paths: int, timeout: float = 60) -> None:
-    wait_until(lambda: len(path_xy(duo)) >= n_paths and all(len(x) > 5 for x, _ in path_xy(duo)), timeout,
-               what=f"{n_paths} trajectories drawn")
-    settle(duo)
-
-
 def upload(duo, path: Path) -> None:
     duo.driver.find_element("css selector", "#dl-load-settings input[type=file]").send_keys(str(path))
 
@@ -120,23 +114,6 @@ def screenshot(driver, name: str) -> None:
     driver.save_screenshot(str(ARTIFACTS / f"share-{name}.png"))
 
 
-@pytest.fixture
-def page(dash_duo):
-    """The app with a record of every HTTP status the server answered."""
-    app = create_app()
-    statuses: list[tuple[int, str]] = []
-
-    @app.server.after_request
-    def record(response):
-        from flask import request
-        statuses.append((response.status_code, request.path))
-        return response
-
-    dash_duo.start_server(app)
-    wait_drawn(dash_duo, 3)
-    yield SimpleNamespace(duo=dash_duo, statuses=statuses)
-    assert not [s for s in statuses if s[0] >= 500], statuses
-    assert severe_logs(dash_duo) == [], "the browser console logged errors"
 
 
 # ----------------------------------------------------------------------------- (a) URL round trip
