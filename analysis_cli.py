@@ -33,6 +33,9 @@ def add_parsers(sub) -> None:
     basins.add_argument("--grid", required=True, metavar="N", help=f"N×N starts, 2..{MAX_BASIN}")
     basins.add_argument("--window", metavar="X0:X1,Y0:Y1",
                         help="grid of starts, e.g. --window=-5:5,-5:5 (default: the view window)")
+    basins.add_argument("--dims", metavar="I,J", help="the two parameters the grid varies, by index from 0 or by "
+                        "name, e.g. --dims 0,4 or --dims w1,b (default: the first two; the others stay at --start)")
+    basins.add_argument("--start", metavar="W,B", help="the other parameters' values (default: the problem's start)")
     basins.add_argument("--convention", default="lecture", help="lecture | pytorch")
 
 
@@ -82,6 +85,26 @@ def _start(text: str | None, problem) -> np.ndarray | None:
     return np.array([parse_number(c, f"--start coordinate {c!r}") for c in coords])
 
 
+def parse_dims(text: str | None, problem) -> tuple[int, int]:
+    """'I,J' of parameter indices (from 0) or names -> (i, j); analysis.maps.check_dims checks the pair."""
+    if text is None:
+        return 0, 1
+    parts = [p.strip() for p in text.split(",")]
+    names = list(problem.param_names)
+    if len(parts) != 2:
+        raise SpecError(f"--dims={text}: give two parameters I,J (indices from 0 or names: {', '.join(names)})")
+    dims = []
+    for part in parts:
+        if part in names:
+            dims.append(names.index(part))
+        elif part.isdigit() and len(part) <= 3:
+            dims.append(int(part))
+        else:
+            raise SpecError(f"--dims={text}: {part[:20]!r} is neither a parameter of {problem.id} "
+                            f"({', '.join(f'{i} {n}' for i, n in enumerate(names))}) nor its index")
+    return tuple(dims)
+
+
 def parse_window(text: str | None):
     """'X0:X1,Y0:Y1' -> ((x0, x1), (y0, y1)); the order is checked by analysis.maps.check_window."""
     if text is None:
@@ -112,7 +135,8 @@ def basin_command(args) -> MapResult:
     n = _whole(args.grid, "--grid", 2, MAX_BASIN)
     steps = _whole(args.steps, "--steps", 0, MAX_STEPS)
     return basin(problem, spec, n, steps, window=parse_window(args.window), target=_target(args.target),
-                 convention=_convention(args.convention))
+                 convention=_convention(args.convention), dims=parse_dims(args.dims, problem),
+                 start=_start(args.start, problem))
 
 
 def describe(result: MapResult) -> str:

@@ -35,6 +35,10 @@ class Summary:
     """The engine's on_row hook: running per-run summary of R runs (no trajectory kept).
 
     A run's values freeze at its divergence row, as `Trajectory.final_*` do (later rows are no data).
+    Per row: one reduction for the divergence check, one pass for the lowest loss, and one compare into
+    a kept buffer for the first hit of the target (no arrays allocated unless a run diverged or reached
+    the target at this row). Rows are not kept: holding the engine's arrays for later would stop NumPy
+    from reusing their (cached) memory, which costs more than the passes it saves.
     """
 
     def __init__(self, R: int, D: int, steps: int, target: float, progress: Progress | None = None):
@@ -48,21 +52,25 @@ class Summary:
         self.last_P: Array | None = None
         self.last_loss: Array | None = None
         self.frozen = np.zeros(R, bool)
+        self.any_frozen = False
+        self.below = np.empty(R, bool)  # this row's loss ≤ target, for runs not there before
         self.next_report = time.monotonic() + PROGRESS_EVERY
 
     def __call__(self, k: int, P: Array, loss: Array, diverged_at: Array) -> None:
-        if self.frozen.any() or diverged_at.max() == k:  # diverged_at ≤ k: the max is k iff a run diverged now
+        if self.any_frozen or diverged_at.max() == k:  # diverged_at ≤ k: the max is k iff a run diverged now
             dead = self.frozen  # diverged before this row: no data
             new = (diverged_at == k) & ~dead
             loss = np.where(dead, np.nan, loss)
             self.final_params[new], self.final_loss[new] = P[new], loss[new]
             self.diverged_at[new] = k
             self.frozen = dead | new
+            self.any_frozen = True
         self.last_P, self.last_loss = P, loss  # the engine makes new arrays every row: no copy needed
         np.fmin(self.min_loss, loss, out=self.min_loss)  # fmin skips NaN
-        first = (loss <= self.target) & self.unhit
-        if first.any():
-            self.hit[first], self.unhit[first] = k, False
+        below = np.less_equal(loss, self.target, out=self.below)
+        below &= self.unhit
+        if below.any():
+            self.hit[below], self.unhit[below] = k, False
         if self.progress is not None and time.monotonic() >= self.next_report:
             self.progress(k, self.steps)
             self.next_report = time.monotonic() + PROGRESS_EVERY
@@ -95,6 +103,8 @@ class MapResult:
     minimum: Array | None = None  # (R,) basin maps: index of the minimum reached, -1 if none
     base: RunSpec | None = None  # sweeps: the spec the axes vary
     axes: tuple[Axis, ...] = ()
+    dims: tuple[int, int] = (0, 1)  # basin maps: the two parameters the starts vary (columns start_<name>)
+    origin: Array | None = None  # basin maps: the first start (D,): the other parameters' values
 
     def cell_spec(self, i: int) -> str:
         """Sweeps: the spec string of cell i, exact (it parses back to the cell's values)."""
@@ -183,19 +193,33 @@ def sweep(problem: Problem, spec: RunSpec | str, vary: list[Axis], steps: int, *
                      tuple(problem.param_names), base=spec, axes=tuple(vary))
 
 
-def basin_starts(problem: Problem, n: int, window=None, dims: tuple[int, int] = (0, 1)) -> Array:
-    """(n·n, D): the default start with dims[0] (outer) and dims[1] (inner) on an n×n grid, ends included."""
+def check_dims(dims, problem: Problem) -> tuple[int, int]:
+    """The two parameters a basin map varies: different indices below the problem's dimension."""
+    ok = (isinstance(dims, (tuple, list)) and len(dims) == 2 and all(type(d) is int for d in dims)
+          and dims[0] != dims[1] and all(0 <= d < problem.dim for d in dims))
+    if not ok:
+        names = ", ".join(f"{i} {n}" for i, n in enumerate(problem.param_names))
+        raise SpecError(f"--dims={','.join(map(str, dims)) if isinstance(dims, (tuple, list)) else dims}: "
+                        f"give two different parameters of {problem.id} ({names})")
+    return int(dims[0]), int(dims[1])
+
+
+def basin_starts(problem: Problem, n: int, window=None, dims: tuple[int, int] = (0, 1), base=None) -> Array:
+    """(n·n, D): `base` (default: the problem's start) with dims[0] (outer) and dims[1] (inner) on an n×n
+    grid over the window (default: those parameters' view window), ends included."""
     window = window or (problem.window[dims[0]], problem.window[dims[1]])
     xs, ys = (np.linspace(float(lo), float(hi), n) for lo, hi in window)
     X, Y = np.meshgrid(xs, ys, indexing="ij")
-    P = np.repeat(np.asarray(problem.start, dtype=float)[None, :], n * n, axis=0)
+    base = np.asarray(problem.start if base is None else base, dtype=float).reshape(-1)
+    P = np.repeat(base[None, :], n * n, axis=0)
     P[:, dims[0]], P[:, dims[1]] = X.ravel(), Y.ravel()
     return P
 
 
-def check_window(window, problem: Problem) -> tuple[tuple[float, float], tuple[float, float]]:
+def check_window(window, problem: Problem, dims: tuple[int, int] = (0, 1)):
+    """((x0, x1), (y0, y1)) of the parameters dims; default: their view window."""
     if window is None:
-        return tuple(tuple(map(float, w)) for w in problem.window[:2])
+        return tuple(tuple(map(float, problem.window[d])) for d in dims)
     (x0, x1), (y0, y1) = window
     for name, lo, hi in (("X", x0, x1), ("Y", y0, y1)):
         if not (np.isfinite(lo) and np.isfinite(hi)) or lo >= hi:
@@ -210,31 +234,44 @@ def nearest_minimum(problem: Problem, final: Array, window, dims: tuple[int, int
     if minima.size == 0:
         return out
     diagonal = float(np.hypot(window[0][1] - window[0][0], window[1][1] - window[1][0]))
+    columns = np.ascontiguousarray(final.T)  # (D, R): one pass per parameter and minimum, no (R, M, D) array
+    best = np.full(len(final), np.inf)
     with np.errstate(invalid="ignore"):
-        distance = np.linalg.norm(final[:, None, :] - minima[None], axis=2)  # (R, M)
-    near = distance <= MINIMUM_TOL * diagonal
-    found = near.any(axis=1)
-    out[found] = np.argmin(np.where(near, distance, np.inf), axis=1)[found]
+        for i, minimum in enumerate(minima):
+            squared = np.zeros(len(final))
+            for column, m in zip(columns, minimum, strict=True):
+                d = column - m
+                d *= d
+                squared += d
+            distance = np.sqrt(squared)
+            closer = (distance <= MINIMUM_TOL * diagonal) & (distance < best)
+            out[closer], best[closer] = i, distance[closer]
     return out
 
 
 def basin(problem: Problem, spec: RunSpec | str, n: int, steps: int, *, window=None,
           target: float | None = None, convention: str = "lecture", dims: tuple[int, int] = (0, 1),
-          progress: Progress | None = None) -> MapResult:
-    """N×N starts over the window (parameters dims[0] outer, dims[1] inner) as rows of P, one engine call."""
+          start=None, progress: Progress | None = None) -> MapResult:
+    """N×N starts over the window (parameters dims[0] outer, dims[1] inner, the others at `start`, default
+    the problem's) as rows of P, one engine call."""
     spec = parse_spec(spec) if isinstance(spec, str) else spec
     if problem.dim < 2:
         raise SpecError(f"{problem.id} has one parameter: a basin map needs two")
     if not float(n).is_integer() or not 2 <= n <= MAX_BASIN:
         raise SpecError(f"--grid={n} must be a whole number in [2, {MAX_BASIN}]")
     n = int(n)
-    window = check_window(window, problem)
+    dims = check_dims(tuple(dims), problem)
+    window = check_window(window, problem, dims)
     _check_budget(n * n, steps)
-    starts = basin_starts(problem, n, window, dims)
+    if start is not None and np.shape(start) != (problem.dim,):
+        raise SpecError(f"--start: {problem.id} needs {problem.dim} coordinates ({', '.join(problem.param_names)})")
+    starts = basin_starts(problem, n, window, dims, start)
+    if not np.isfinite(starts).all():
+        raise SpecError("--start: the coordinates must be finite numbers")
     target = default_target(problem) if target is None else float(target)
     s = _summarize(problem, spec, starts, steps, target, convention, progress)
     names = tuple(problem.param_names)
     columns = {f"start_{names[d]}": starts[:, d] for d in dims}
     minimum = np.where(s.diverged_at < 0, nearest_minimum(problem, s.final_params, window, dims), -1)
     return MapResult(problem.id, spec.text, steps, target, columns, (n, n), s.final_params, s.final_loss,
-                     s.min_loss, s.hit, s.diverged_at, names, minimum=minimum)
+                     s.min_loss, s.hit, s.diverged_at, names, minimum=minimum, dims=dims, origin=starts[0].copy())

@@ -132,16 +132,18 @@ def _window(raw, problem):
     return check_window(((x0, x1), (y0, y1)), problem)
 
 
-def run_analysis(request: Request, problem, *, start=None, convention: str = "lecture",
+def run_analysis(request: Request, problem, *, start=None, convention: str = "lecture", dims=(0, 1),
                  progress: Progress | None = None) -> list[MapResult]:
-    """One MapResult per optimizer; progress(done, total) counts steps over all of them."""
+    """One MapResult per optimizer; progress(done, total) counts steps over all of them. Sweeps run from
+    `start`; basin maps vary the parameters `dims` (the main view's) with the others at `start`."""
     results = []
     n = len(request.optimizers)
     for i, spec in enumerate(request.optimizers):
         step = None if progress is None else (lambda d, t, i=i: progress(i * t + d, n * t))
         if request.kind == "basin":
             results.append(basin(problem, spec, request.grid, request.steps, window=request.window,
-                                 target=request.target, convention=convention, progress=step))
+                                 target=request.target, convention=convention, dims=dims, start=start,
+                                 progress=step))
         else:
             results.append(sweep(problem, spec, list(request.vary), request.steps, start=start,
                                  target=request.target, convention=convention, progress=step))

@@ -44,6 +44,9 @@ class Problem(Protocol):
 
     def project(self, P: Array) -> Array: ...  # onto the feasible set (identity for most)
 
+    # optional: `columns_first = True` when the problem reads P column by column (the analytic surfaces):
+    # the engine then keeps P in F order, each parameter's R values contiguous (same values, fewer copies)
+
 
 @dataclass(frozen=True)
 class Batching:
@@ -273,6 +276,8 @@ def run(problem: Problem, optimizer: str | Optimizer, starts, steps: int, hp: di
     batching = batching or Batching()
     P = np.array(starts, dtype=float, ndmin=2)
     R, D = P.shape
+    if R > 1 and getattr(problem, "columns_first", False):
+        P = np.asfortranarray(P)  # the rules' elementwise operations keep the layout: P, g, state all F order
     if D != len(problem.param_names):
         raise SpecError(f"{problem.id} has {len(problem.param_names)} parameters "
                         f"({', '.join(problem.param_names)}); a start with {D} was given")

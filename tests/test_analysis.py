@@ -175,6 +175,43 @@ def test_basin_on_the_4d_neuron_keeps_the_other_parameters_at_the_default_start(
     check_against_single_runs(result, problem, starts, specs=["adagrad:eta=0.1"] * result.runs)
 
 
+@pytest.mark.parametrize("spec", ["adagrad:eta=0.5", "momentum:eta=0.5,gamma=0.9"])
+def test_basin_over_dims_0_4_of_the_5_parameter_neuron_from_a_start_equals_each_single_run(spec):
+    """w1 (outer) and b (inner) on the grid, w2..w4 at the given start: each start is its own single run."""
+    problem = get_problem("sigmoid-sparse-4d")
+    base = [0.5, -1.0, 2.0, 1.5, -0.5]
+    result = basin(problem, spec, 5, 40, dims=(0, 4), start=base, window=((-3, 3), (-2, 4)))
+    assert list(result.columns) == ["start_w1", "start_b"] and result.dims == (0, 4)
+    assert result.columns["start_w1"].tolist() == np.repeat(np.linspace(-3, 3, 5), 5).tolist()
+    assert result.columns["start_b"].tolist() == np.tile(np.linspace(-2, 4, 5), 5).tolist()
+    starts = np.array([[w1, -1.0, 2.0, 1.5, b] for w1, b in zip(result.columns["start_w1"],
+                                                                 result.columns["start_b"], strict=True)])
+    check_against_single_runs(result, problem, starts, specs=[spec] * result.runs)
+    assert list(result.frame().columns[:4]) == ["start_w1", "start_b", "final_w1", "final_b"]
+
+
+@pytest.mark.parametrize("dims", [(0, 0), (0, 5), (-1, 2), (0,), (0.0, 1)])
+def test_basin_refuses_dims_that_are_not_two_parameters(dims):
+    with pytest.raises(SpecError, match="two different parameters"):
+        basin(get_problem("sigmoid-sparse-4d"), "gd", 3, 5, dims=dims)
+
+
+def test_the_in_place_himmelblau_kernel_of_big_maps_has_the_bits_of_the_plain_formulas():
+    """From IN_PLACE_RUNS runs on, loss_and_grad writes the gradient in place; loss and gradient must be the
+    bits of the surface's own loss and gradient formulas (the hand-written f and df)."""
+    from surfaces.analytic import IN_PLACE_RUNS
+
+    problem = get_problem("himmelblau")
+    P = np.random.default_rng(7).uniform(-6, 6, (3 * IN_PLACE_RUNS, 2))
+    for layout in (np.ascontiguousarray, np.asfortranarray):
+        f, g = problem.loss_and_grad(layout(P))
+        assert f.tolist() == problem.f(P[:, 0], P[:, 1]).tolist()
+        gx, gy = problem.df(P[:, 0], P[:, 1])
+        assert g[:, 0].tolist() == gx.tolist() and g[:, 1].tolist() == gy.tolist()
+    small_f, small_g = problem.loss_and_grad(P[:3])
+    assert small_f.tolist() == f[:3].tolist() and small_g.tolist() == g[:3].tolist()
+
+
 def test_default_target_is_the_best_known_minimum_plus_1e_4():
     assert default_target(get_problem("saddle")) == pytest.approx(-1 + 1e-4, abs=1e-12)
     assert default_target(get_problem("himmelblau")) < 1.01e-4
@@ -407,13 +444,35 @@ def test_the_current_eta_lines_follow_the_main_view():
     assert lines(logic.moved_markers(job, other, figs[0]["layout"]["shapes"])) == []
 
 
-def test_a_basin_click_on_the_4d_neuron_keeps_the_grids_other_parameters():
-    settings = {**defaults("sigmoid-sparse-4d"), "optimizers": ["adagrad:eta=0.1"], "start": [1.0, 1.0, 1.0, 1.0, 1.0]}
+def test_a_basin_on_the_4d_neuron_varies_the_main_views_dims_from_its_start():
+    """The main view shows (w1, b) of the 5-parameter neuron from a start of its own: the basin map varies
+    w1 and b with w2..w4 at that start; a click loads that start and keeps the view on (w1, b)."""
+    start = [1.0, 0.5, -1.0, 2.0, 1.0]
+    settings = {**defaults("sigmoid-sparse-4d"), "optimizers": ["adagrad:eta=0.1"], "start": start,
+                "view": {"mode": "overlay", "dims": [0, 4]}}
     job = logic.build_job("basin", [0], "", "", "", 4, 30, "steps", settings)
-    new = logic.clicked(job, 0, {"points": [{"x": -2.0, "y": 2.0}]}, settings)
+    assert job["dims"] == [0, 4]
     problem = get_problem("sigmoid-sparse-4d")
-    assert new["start"] == [-2.0, 2.0, *problem.start[2:]]
-    (result,) = run_analysis(logic.check_job(job)[0], problem)
-    r = int(np.flatnonzero((result.columns["start_w1"] == -2.0) & (result.columns["start_w2"] == 2.0))[0])
+    figs, _ = logic.compute(job, settings)
+    assert figs[0]["layout"]["xaxis"]["title"]["text"] == "w1" and figs[0]["layout"]["yaxis"]["title"]["text"] == "b"
+    new = logic.clicked(job, 0, {"points": [{"x": -2.0, "y": 2.0}]}, settings)
+    assert new["start"] == [-2.0, 0.5, -1.0, 2.0, 2.0] and new["view"]["dims"] == [0, 4]
+    (result,) = run_analysis(logic.check_job(job)[0], problem, start=start, dims=(0, 4))
+    r = int(np.flatnonzero((result.columns["start_w1"] == -2.0) & (result.columns["start_b"] == 2.0))[0])
     traj = single(problem, new["optimizers"][0], new["start"], new["steps"])
-    assert traj.final_params()[0].tolist() == result.final_params[r].tolist()
+    assert_same(traj.final_loss()[0], result.final_loss[r], "the clicked start")
+    for d in range(5):
+        assert_same(traj.final_params()[0][d], result.final_params[r, d], f"param {d}")
+    text = logic.csv_file(job)["content"]
+    assert text.startswith("start_w1,start_b,final_w1,final_b,")
+
+
+def test_a_job_with_bad_dims_is_refused_and_one_without_uses_the_first_two():
+    settings = defaults("himmelblau")
+    job = logic.build_job("basin", [0], "", "", "", 4, 10, "steps", settings)
+    for bad in ([0, 0], [0, 2], "0,1", [0.0, 1], [0]):
+        with pytest.raises(SpecError, match="dims"):
+            logic.check_job({**job, "dims": bad})
+    old = {k: v for k, v in job.items() if k != "dims"}  # a job stored before the dims were kept
+    logic.check_job(old)
+    assert logic.job_dims(old) == (0, 1)

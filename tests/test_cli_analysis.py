@@ -97,6 +97,28 @@ def test_basin_start_equals_app_py_run_from_it(tmp_path, capsys):
             assert math.isclose(ours, theirs, rel_tol=1e-12), (row, last)
 
 
+def test_basin_dims_vary_two_chosen_parameters_and_each_row_equals_app_py_run(tmp_path, capsys):
+    """--dims 0,4 (or by name, w1,b) on the 5-parameter neuron: w1 and b on the grid, w2..w4 at --start."""
+    out, named = tmp_path / "b.csv", tmp_path / "n.csv"
+    common = ["basin", "--problem", "sigmoid-sparse-4d", "--optimizer", "adagrad:eta=0.5", "--grid", "3",
+              "--steps", "40", "--window=-3:3,-2:4", "--start=0.5,-1,2,1.5,-0.5"]
+    assert main(*common, "--dims", "0,4", "--csv", str(out)) == 0
+    assert main(*common, "--dims", "w1,b", "--csv", str(named)) == 0
+    frame = read(out)
+    assert out.read_text() == named.read_text()
+    assert list(frame.columns) == ["start_w1", "start_b", "final_w1", "final_b", "final_loss", "minimum",
+                                   "steps_to_target", "diverged_at"]
+    assert frame["start_w1"].tolist() == [-3.0] * 3 + [0.0] * 3 + [3.0] * 3
+    assert frame["start_b"].tolist() == [-2.0, 1.0, 4.0] * 3
+    for row in frame.itertuples():
+        capsys.readouterr()
+        assert main("run", "--problem", "sigmoid-sparse-4d", "--optimizer", "adagrad:eta=0.5", "--steps", "40",
+                    f"--start={row.start_w1!r},-1,2,1.5,{row.start_b!r}", "--csv", "-") == 0
+        last = pd.read_csv(io.StringIO(capsys.readouterr().out)).iloc[-1]
+        for ours, theirs in ((row.final_w1, last["w1"]), (row.final_b, last["b"]), (row.final_loss, last["loss"])):
+            assert math.isclose(ours, theirs, rel_tol=1e-12), (row, last)
+
+
 # ----------------------------------------------------------------------------- bad input
 BAD = {
     "unknown problem": ["sweep", "--problem", "nope", "--optimizer", "gd", "--vary", "eta=1:2:3", "--steps", "5"],
@@ -133,6 +155,16 @@ BAD = {
                     "--window", "0:1"],
     "one parameter": ["basin", "--problem", "reddi", "--optimizer", "gd", "--grid", "5", "--steps", "5"],
     "basin budget": ["basin", "--problem", "bowl", "--optimizer", "gd", "--grid", "200", "--steps", "2000"],
+    "dims out of range": ["basin", "--problem", "sigmoid-sparse-4d", "--optimizer", "gd", "--grid", "3", "--steps",
+                          "5", "--dims", "0,5"],
+    "dims twice": ["basin", "--problem", "sigmoid-sparse-4d", "--optimizer", "gd", "--grid", "3", "--steps", "5",
+                   "--dims", "b,4"],
+    "dims unknown name": ["basin", "--problem", "sigmoid-sparse-4d", "--optimizer", "gd", "--grid", "3", "--steps",
+                          "5", "--dims", "w1,c"],
+    "dims form": ["basin", "--problem", "himmelblau", "--optimizer", "gd", "--grid", "3", "--steps", "5",
+                  "--dims", "0"],
+    "basin start": ["basin", "--problem", "himmelblau", "--optimizer", "gd", "--grid", "3", "--steps", "5",
+                    "--start=1,2,3"],
 }
 
 

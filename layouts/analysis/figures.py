@@ -177,8 +177,11 @@ def sweep_figure(result: MapResult, metric: str = "steps") -> dict:
 
 
 # ----------------------------------------------------------------------------- basins
-def basin_figure(result: MapResult, problem, dims: tuple[int, int] = (0, 1)) -> dict:
-    """Each start coloured by the known minimum it reaches (grey: none, dark red: diverged), over the contour."""
+def basin_figure(result: MapResult, problem, base=None) -> dict:
+    """Each start coloured by the known minimum it reaches (grey: none, dark red: diverged), over the contour
+    of the slice the starts lie in (the map's two parameters; the others at `base`, default its first start)."""
+    dims = result.dims
+    base = result.origin if base is None else base
     names = list(result.columns)
     n = result.shape[0]
     x, y = result.columns[names[0]][::n], result.columns[names[1]][:n]
@@ -191,7 +194,7 @@ def basin_figure(result: MapResult, problem, dims: tuple[int, int] = (0, 1)) -> 
         scale += [[i / len(colors), c], [(i + 1) / len(colors), c]]
     labels = [f"minimum {i}: ({v[dims[0]]:.3g}, {v[dims[1]]:.3g})" for i, v in enumerate(problem.minima)]
     labels += ["no known minimum", "diverged"]
-    grid = surface_grid(problem, dims)
+    grid = surface_grid(problem, dims, base=None if base is None else [float(v) for v in base])
     data = [  # x, y at full precision: a click reads back exactly the start of that cell
         {"type": "heatmap", "x": x.tolist(), "y": y.tolist(), "z": category[index].tolist(),
          "zmin": -0.5, "zmax": len(colors) - 0.5, "colorscale": scale, "opacity": 0.6, "name": "basins",

@@ -1,7 +1,8 @@
 """What the analysis lab's callbacks do, as plain functions of plain data (tested without a server).
 
 A *job* is the JSON the JOB store holds: the checked request (analysis/request.py) plus what it was
-computed for — problem, start, convention — and `sources`, the index in the main view's optimizer list
+computed for — problem, start, convention, the main view's two parameters `dims` (a basin map varies
+them, the other parameters stay at the start) — and `sources`, the index in the main view's optimizer list
 that each analysed optimizer came from (None if it came from a link or scenario and matches none).
 Everything read back from the browser (the job store, clicks, control values) is re-checked here.
 """
@@ -64,7 +65,7 @@ def build_job(kind, checked, sweep_range, axis1, axis2, grid, steps, metric, set
     problem = problem_of(settings)
     request = check_analysis(raw, problem)
     return {"request": request.as_dict(), "problem": job_problem(settings), "start": list(settings["start"]),
-            "convention": settings["convention"], "sources": sources}
+            "convention": settings["convention"], "sources": sources, "dims": view_dims(settings)}
 
 
 def job_from_view(settings: dict) -> dict | None:
@@ -76,12 +77,24 @@ def job_from_view(settings: dict) -> dict | None:
     sources = [next((i for i, oid in enumerate(ids) if oid == parse_spec(s).optimizer.id), None)
                for s in raw["optimizers"]]
     return {"request": raw, "problem": job_problem(settings), "start": list(settings["start"]),
-            "convention": settings["convention"], "sources": sources}
+            "convention": settings["convention"], "sources": sources, "dims": view_dims(settings)}
+
+
+def view_dims(settings: dict) -> list[int]:
+    """The two parameters the main view shows (view.dims, checked with the settings)."""
+    return list(settings["view"].get("dims", [0, 1]))
+
+
+def job_dims(job: dict) -> tuple[int, int]:
+    """The job's two parameters (a job stored before they were kept: the first two); check_job checks them."""
+    dims = job.get("dims", [0, 1])
+    return int(dims[0]), int(dims[1])
 
 
 def check_job(job) -> tuple[Request, object, list[float], str, list[int | None]]:
     """The job store as the browser sent it back, re-checked whole; SpecError if anything is off."""
-    if not isinstance(job, dict) or set(job) != {"request", "problem", "start", "convention", "sources"}:
+    keys = {"request", "problem", "start", "convention", "sources"}
+    if not isinstance(job, dict) or not keys <= set(job) <= keys | {"dims"}:
         raise SpecError("the analysis job is not readable: run it again")
     problem = _job_problem(job["problem"])
     if problem is None:
@@ -90,6 +103,10 @@ def check_job(job) -> tuple[Request, object, list[float], str, list[int | None]]
     if job["convention"] not in ("lecture", "pytorch"):
         raise SpecError("the analysis job has no valid convention")
     request = check_analysis(job["request"], problem)
+    dims = job.get("dims", [0, 1])
+    if not (isinstance(dims, list) and len(dims) == 2 and all(type(d) is int for d in dims) and dims[0] != dims[1]
+            and all(0 <= d < max(problem.dim, 2) for d in dims)):
+        raise SpecError("the analysis job's parameters (dims) are not readable: run it again")
     sources = job["sources"]
     if not (isinstance(sources, list) and len(sources) == len(request.optimizers)
             and all(s is None or (type(s) is int and 0 <= s < MAX_SOURCES) for s in sources)):
@@ -145,7 +162,8 @@ def current_etas(job, settings: dict | None) -> list[float | None]:
 def compute(job, settings: dict | None, progress=None) -> tuple[list[dict], str]:
     """Run the job; the figures (one, or two basin maps) and a one-line summary."""
     request, problem, start, convention, sources = check_job(job)
-    results = run_analysis(request, problem, start=start, convention=convention, progress=progress)
+    results = run_analysis(request, problem, start=start, convention=convention, dims=job_dims(job),
+                           progress=progress)
     specs = (settings or {}).get("optimizers") or []
     names = [a.name for a in request.vary]
 
@@ -159,7 +177,7 @@ def compute(job, settings: dict | None, progress=None) -> tuple[list[dict], str]
         marker = current_values(source_spec(0), names) if source_spec(0) else None
         figs = [map_figure(results[0], request.metric, tuple(marker) if marker and None not in marker else None)]
     else:
-        figs = [basin_figure(r, problem) for r in results]
+        figs = [basin_figure(r, problem, start) for r in results]
     runs = sum(r.runs for r in results)
     diverged = sum(int((r.diverged_at >= 0).sum()) for r in results)
     reached = sum(int((r.steps_to_target >= 0).sum()) for r in results)
@@ -191,9 +209,11 @@ def clicked(job, graph: int, click, settings: dict) -> dict:
         x, y = point.get("x"), point.get("y")
         if not (schema.is_number(x) and schema.is_number(y)):
             raise SpecError("the click did not name a start")
-        start = [float(v) for v in problem.start]  # the basin's other parameters sit at the default start
-        start[0], start[1] = float(x), float(y)
-        new.update(start=check_start(start, problem), optimizers=list(request.optimizers))
+        dims = job_dims(job)
+        start = list(start)  # the basin's other parameters sit at the job's start
+        start[dims[0]], start[dims[1]] = float(x), float(y)
+        new.update(start=check_start(start, problem), optimizers=list(request.optimizers),
+                   view={**settings["view"], "dims": list(dims)})
         return _valid(new)
     data = point.get("customdata")
     if request.kind == "sweep":
@@ -228,7 +248,7 @@ def csv_file(job) -> dict:
     """The shown analysis as DESIGN §7's CSV (what `app.py sweep` / `basin` write), for dcc.Download;
     with several optimizers a leading `optimizer` column names each row's spec."""
     request, problem, start, convention, _ = check_job(job)
-    results = run_analysis(request, problem, start=start, convention=convention)
+    results = run_analysis(request, problem, start=start, convention=convention, dims=job_dims(job))
     frames = [r.frame() for r in results]
     if len(frames) > 1:
         for spec, frame in zip(request.optimizers, frames, strict=True):
