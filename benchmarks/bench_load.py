@@ -506,7 +506,7 @@ def main(argv=None) -> int:
     ap.add_argument("--cycles", type=int, default=3, help="(quiet, exports) pairs in the run")
     ap.add_argument("--exports", type=int, default=2, help="heavy exports looping in the second run (0: skip)")
     ap.add_argument("--out", type=Path, default=None, help="keep the CSVs and flows here")
-    ap.add_argument("--repeats", type=int, default=20, help="replays of each flow alone, for its cost")
+    ap.add_argument("--repeats", type=int, default=20, help="replays of each flow alone, for its cost (0: skip)")
     ap.add_argument("--costs-only", action="store_true", help="only the cost of each flow, no locust run")
     ap.add_argument("--nice", type=int, default=None,
                     help="run gunicorn and locust at this niceness (e.g. -10 as root: a shared machine's other "
@@ -531,8 +531,9 @@ def main(argv=None) -> int:
               f"+{args.rate}/s, {args.cycles} × ({args.phase:.0f} s quiet, {args.phase:.0f} s exports);"
               f" page view = {len(flows['page'])} requests, "
               f"η change = {len(flows['eta'])} POSTs")
-        report_costs(flow_costs(base, flows, server, args.repeats))
-        in_process_costs(args.app_dir.resolve(), flows_path)
+        if args.repeats:
+            report_costs(flow_costs(base, flows, server, args.repeats))
+            in_process_costs(args.app_dir.resolve(), flows_path)
         if args.costs_only:
             return 0
         alone = exports_alone(base, flows["export"], args.exports) if args.exports else []

@@ -7,8 +7,9 @@ sat idle for a full second (measured: 1 of 6 fetches took 1,077 ms instead of ~2
 job is left to its parent, a running one is killed without the wait, and a pid is only killed if it is
 still one of ours (same command line: a fork of a sibling worker), never a process that reused the pid.
 
-`export_slot()`: at most EXPORT_SLOTS exports render at once on one machine (a GIF may hold 400 MB of
-frames); the others wait, saying so in their progress label, and start when a slot frees.
+`export_slot()`: at most EXPORT_SLOTS exports of one server (the workers sharing a DiskCache directory,
+or the Celery workers of one machine) render at once — a GIF may hold 400 MB of frames —; the others wait,
+saying so in their progress label, and start when a slot frees.
 """
 
 from __future__ import annotations
@@ -24,17 +25,24 @@ from pathlib import Path
 import dash
 import psutil
 
-EXPORT_SLOTS = max(1, os.cpu_count() or 1)  # exports rendering at once on this machine
-SLOT_DIR = Path(tempfile.gettempdir()) / f"descent-lab-{os.getuid()}-export-slots"
+EXPORT_SLOTS = max(1, os.cpu_count() or 1)  # exports rendering at once per server
 SLOT_POLL = 0.25  # s between two looks for a free slot
+
+
+def slot_dir() -> Path:
+    """Beside the server's DiskCache directory (app.cache_dir(): DESCENT_LAB_CACHE, default
+    <tmp>/descent-lab-<uid>), so two servers on one machine — or two test runs — do not wait for each other."""
+    cache = Path(os.environ.get("DESCENT_LAB_CACHE") or Path(tempfile.gettempdir()) / f"descent-lab-{os.getuid()}")
+    return cache.with_name(cache.name + "-export-slots")
 
 
 @contextlib.contextmanager
 def export_slot(progress: Callable[[int, int, str], None] | None = None, slots: int = EXPORT_SLOTS,
-                where: Path = SLOT_DIR) -> Iterator[int]:
+                where: Path | None = None) -> Iterator[int]:
     """Hold one of `slots` export slots of this machine while the block runs (yields its number). A slot is
     an flock on a file in `where`: the kernel releases it when the job ends in any way — Cancel kills the
     job — so a slot is never lost. Meanwhile `progress(0, 1, "waiting …")` says why nothing happens yet."""
+    where = where or slot_dir()
     where.mkdir(mode=0o700, parents=True, exist_ok=True)
     while True:
         for k in range(slots):

@@ -160,6 +160,15 @@ def test_an_export_beyond_the_slots_waits_saying_so_and_starts_when_a_slot_frees
     assert got == [0]
 
 
+def test_the_slots_belong_to_one_server_its_cache_directory(monkeypatch, tmp_path):
+    from layouts.jobs import slot_dir
+
+    monkeypatch.setenv("DESCENT_LAB_CACHE", str(tmp_path / "one"))
+    one = slot_dir()
+    monkeypatch.setenv("DESCENT_LAB_CACHE", str(tmp_path / "two"))
+    assert one != slot_dir() and one.parent == tmp_path and not one.is_relative_to(tmp_path / "one")
+
+
 def test_two_slots_let_two_exports_run_at_once(tmp_path):
     from layouts.jobs import export_slot
 
