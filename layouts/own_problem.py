@@ -226,8 +226,11 @@ def section() -> html.Div:
         html.Div(id=LOSS_MSG, role="status", **{"aria-live": "polite"}),
         dcc.Interval(id=POLL, interval=POLL_MS, disabled=True),
         html.Div([
-            dcc.Upload(html.Button("Load a CSV of data…", className="dl-button"), id=UPLOAD,
-                       max_size=MAX_UPLOAD_BYTES, accept=".csv,text/csv,text/plain", className="dl-upload"),
+            html.Span(dcc.Upload(html.Button("Load a CSV of data…", className="dl-button"), id=UPLOAD,
+                                 max_size=MAX_UPLOAD_BYTES, accept=".csv,text/csv,text/plain", className="dl-upload"),
+                      className="dl-upload-limit",  # assets/upload_limit.js: files the browser refuses
+                      **{"data-max-bytes": str(MAX_UPLOAD_BYTES), "data-limit-kb": str(MAX_UPLOAD_BYTES // 1000),
+                         "data-msg": DATA_MSG, "data-what": "data files", "data-limit-name": "MAX_UPLOAD_BYTES"}),
             html.Span(f"columns x (or x1..x4) and y in [0, 1]; at most 10,000 rows, {MAX_UPLOAD_BYTES // 1000:,} kB",
                       className="dl-hint"),
         ], className="dl-row dl-inline"),
