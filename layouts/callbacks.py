@@ -245,7 +245,10 @@ def register_callbacks(app) -> None:
                 for o in msg_outs]
         drawn_rows = (drawn if out["drawn"] is no_update else out["drawn"]).get("rows", [])
         by_store = ctx.triggered_id == ids.SETTINGS  # the messages stay: `tune` or a re-rendered panel set them
-        return [settings, out["drawn"], out["traj"], *[figs.get(f.split("-")[1], no_update) for f in ids.FIGURES],
+        # SETTINGS as they came are not written back: an edit made while this ran would be undone (D4)
+        echo = ctx.triggered_id in (None, ids.SETTINGS) and settings == raw_settings
+        return [no_update if echo else settings, out["drawn"], out["traj"],
+                *[figs.get(f.split("-")[1], no_update) for f in ids.FIGURES],
                 [no_update if by_store else msgs.get(k, "") if isinstance(k, str) else "" for k in keys], previews,
                 no_update if live_on and out["figs"] is None else table(drawn_rows),  # Live says so (D8)
                 status(drawn_rows, notices=notices)]

@@ -42,14 +42,17 @@ def _playback_bar() -> html.Div:
     ], className="dl-playbar")
 
 
-def build_page() -> html.Div:
-    """Layout function (a fresh page per visit); every per-user value lives in the stores."""
-    settings = defaults()
+def build_page(query: str | None = None) -> html.Div:
+    """Layout function (a fresh page per visit); every per-user value lives in the stores. The page opens the
+    view of its link (`query`, by default the address the browser asked the layout for: share.page_query),
+    its notices on show, so no later callback replaces what the user may already be editing (D4)."""
+    query = share.page_query() if query is None else query
+    settings, notices = share.read_link(query) if query else (defaults(), [])
     first = render(settings, {}, False)  # the first view is in the layout: no round trip before the first path
     figs = dict(first["figs"])
     surface = figs.pop("surface")  # software 3-D drawing takes seconds: the contour map and its paths go first
     return html.Div([
-        share.location(),
+        share.location(settings, query),
         dcc.Store(id=ids.SETTINGS, data=settings),
         dcc.Store(id=ids.REVISION, data=0),
         dcc.Store(id=ids.CONTROLS_SIG, data=controls.signature(settings, 0)),
@@ -70,7 +73,7 @@ def build_page() -> html.Div:
             html.Aside(controls.control_panel(settings), id=ids.CONTROLS, className="dl-sidebar"),
             html.Main([
                 share.share_bar(),
-                share.link_notice(),
+                share.link_notice(notices),
                 scenario_ui.explanation_card(),
                 html.Div([_graph(ids.SURFACE, "400px", "dl-main-plot", figs),
                           _graph(ids.CONTOUR, "400px", "dl-main-plot", figs)],
@@ -86,8 +89,17 @@ def build_page() -> html.Div:
                                     html.P("click a point on the loss, η or parameter plot, or pause and press "
                                            "the button", className="dl-hint"),
                                     html.Div(id=ids.INSPECTOR)], className="dl-card")], className="dl-row2 dl-cards"),
-                own_problem.section(),
+                own_section(settings),
                 analysis_section(),
             ], className="dl-main"),
         ], className="dl-body"),
     ], className="dl-page")
+
+
+def own_section(settings: dict) -> html.Div:
+    """The own-problem card, its boxes holding a custom loss the page opens with (a later REVISION fills them
+    for a scenario, link or settings file)."""
+    section = own_problem.section()
+    if settings["problem"] == "custom":
+        section[own_problem.LOSS].value, section[own_problem.WINDOW].value = settings["loss"], settings["window"]
+    return section

@@ -45,7 +45,7 @@ from scenarios.settings import (
     to_query,
 )
 
-from . import ids
+from . import controls, ids
 from .chromium import lower_priority
 from .export import FORMATS, MIME, ExportOptions, export_bytes, filename
 from .guard import guarded
@@ -276,12 +276,12 @@ def export_file(settings: dict, fmt: str, options: ExportOptions, progress=None)
 
 
 # ----------------------------------------------------------------------------- components
-def location(booted: dict) -> html.Div:
+def location(booted: dict, read: str | None) -> html.Div:
     """The address bar (refresh=False: writing `search` pushes a history entry without reloading), the
     query as last read from it, and until the browser first reports the address, the settings the page
-    booted with (LINK_OPENED: {"booted": query}; then True)."""
+    booted with and the query the layout read them from (LINK_OPENED: {"booted", "read"}; then True)."""
     return html.Div([dcc.Location(id=ids.URL, refresh=False), dcc.Store(id=ids.LINK_QUERY, data=None),
-                     dcc.Store(id=ids.LINK_OPENED, data={"booted": to_query(booted)})])
+                     dcc.Store(id=ids.LINK_OPENED, data={"booted": to_query(booted), "read": read})])
 
 
 def link_notice(notices: list[str] = ()) -> html.Div:
@@ -381,8 +381,20 @@ COPY_JS = Template("""function(n) {
     return fallback();
 }""").substitute(box=ids.LINK_BOX, feedback=ids.COPY_FEEDBACK)
 
-READ_ADDRESS_JS = """function(_search) {
-    return window.location.search;
+# At start-up, an address the layout did not read (no Referer, or one Chromium cut to the origin: over 4 kB)
+# makes the page inert until `open_address` has opened it (UNLOCK_JS): no edit can be made and then undone.
+READ_ADDRESS_JS = """function(_search, opened) {
+    const q = window.location.search, norm = (s) => new URLSearchParams(s || '').toString();
+    const body = document.querySelector('.dl-body');
+    if (opened && typeof opened === 'object' && body && norm(opened.read) !== norm(q)) {
+        body.inert = true; body.setAttribute('aria-busy', 'true'); body.style.opacity = '0.6';
+    }
+    return q;
+}"""
+
+UNLOCK_JS = """function(_opened, _notice) {
+    const body = document.querySelector('.dl-body');
+    if (body && body.inert) { body.inert = false; body.removeAttribute('aria-busy'); body.style.opacity = ''; }
 }"""
 
 LINK_BOX_JS = """function(search) {
@@ -406,15 +418,22 @@ def register_share_callbacks(app) -> None:
     # of `update`.
     if not any(tag.get("name") == "referrer" for tag in app.config.meta_tags):
         app.config.meta_tags.append({"name": "referrer", "content": "same-origin"})
-    app.clientside_callback(READ_ADDRESS_JS, Output(ids.LINK_QUERY, "data"), Input(ids.URL, "search"))
+    app.clientside_callback(READ_ADDRESS_JS, Output(ids.LINK_QUERY, "data"), Input(ids.URL, "search"),
+                            State(ids.LINK_OPENED, "data"))
+    app.clientside_callback(UNLOCK_JS, Input(ids.LINK_OPENED, "data"), Input(ids.LINK_NOTICE_BODY, "children"),
+                            prevent_initial_call=True)  # open_address answered (or failed: its message)
 
     @app.callback(Output(ids.SETTINGS, "data", allow_duplicate=True),
                   Output(ids.REVISION, "data", allow_duplicate=True), Output(ids.LINK_NOTICE_BODY, "children"),
                   Output(ids.LINK_NOTICE, "style"), Output(ids.LINK_OPENED, "data"),
+                  Output(ids.CONTROLS, "children", allow_duplicate=True),
+                  Output(ids.CONTROLS_SIG, "data", allow_duplicate=True),
                   Input(ids.LINK_QUERY, "data"), State(ids.SETTINGS, "data"), State(ids.REVISION, "data"),
                   State(ids.LINK_OPENED, "data"), prevent_initial_call=True)
     @guarded(ids.LINK_NOTICE_BODY)
     def open_address(query, raw_settings, revision, opened):
+        """The address → SETTINGS, with the sidebar of the new settings in the same reply (render_controls
+        then has nothing to do): an inert page (READ_ADDRESS_JS) wakes up with the link's controls."""
         settings, _ = parse_settings(raw_settings)
         booted = booted_settings(opened)
         if settings is None:  # the current settings are unusable: whatever the link says replaces them
@@ -425,10 +444,11 @@ def register_share_callbacks(app) -> None:
             new, notices = open_link(query, settings)
         if new is None and not notices and opened is True:
             raise PreventUpdate  # our own write coming back: keep any notice on show
-        shown = notices is not None
-        return (no_update if new is None else new, no_update if new is None else schema.count(revision) + 1,
+        shown, revision = notices is not None, schema.count(revision) + 1
+        return (no_update if new is None else new, no_update if new is None else revision,
                 notice_children(notices) if shown else no_update, (SHOW if notices else HIDE) if shown else no_update,
-                True)
+                True, no_update if new is None else controls.control_panel(new),
+                no_update if new is None else controls.signature(new, revision))
 
     @app.callback(Output(ids.URL, "search"), Input(ids.SETTINGS, "data"), State(ids.LINK_QUERY, "data"),
                   State(ids.LINK_OPENED, "data"), prevent_initial_call=True)

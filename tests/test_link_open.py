@@ -1,0 +1,132 @@
+"""D4, without a browser: a link opens in the first layout (the layout request's Referer names the page), and
+what opens it later (back / forward, a link the layout could not see) keeps what the user changed."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from app import create_app
+from layouts import ids, share
+from layouts.page import build_page
+from scenarios.settings import defaults, to_query
+
+LINKED = {**defaults(), "problem": "himmelblau", "optimizers": ["gd:eta=0.01", "adam:eta=0.1"], "steps": 90,
+          "seed": 7}
+
+
+@pytest.fixture(scope="module")
+def client():
+    return create_app().server.test_client()
+
+
+def store_data(layout: dict, cid: str):
+    """A component's props in a layout as the server serves it (JSON)."""
+    found = []
+
+    def walk(node):
+        if isinstance(node, list):
+            for child in node:
+                walk(child)
+        elif isinstance(node, dict):
+            props = node.get("props", {})
+            if props.get("id") == cid:
+                found.append(props)
+            for value in props.values():
+                walk(value)
+    walk(layout)
+    assert len(found) == 1, cid
+    return found[0]
+
+
+def test_the_layout_request_opens_the_link_its_referrer_names(client):
+    page = f"http://localhost/{to_query(LINKED)}"
+    layout = client.get("/_dash-layout", headers={"Referer": page}).get_json()
+    assert store_data(layout, ids.SETTINGS)["data"] == LINKED
+    assert store_data(layout, ids.LINK_OPENED)["data"] == {"booted": to_query(LINKED), "read": to_query(LINKED)}
+    assert store_data(layout, ids.LINK_NOTICE)["style"] == share.HIDE
+    contour = json.dumps(store_data(layout, ids.CONTOUR)["figure"], ensure_ascii=False)
+    assert "GD (η=0.01)" in contour and "Adam (η=0.1)" in contour  # the link's runs drawn in the first view
+
+
+def test_an_over_budget_link_opens_clamped_with_its_notice_in_the_layout(client):
+    layout = client.get("/_dash-layout", headers={"Referer": "http://localhost/?problem=himmelblau&steps=1e9"}
+                        ).get_json()
+    settings = store_data(layout, ids.SETTINGS)["data"]
+    assert settings["problem"] == "himmelblau" and settings["steps"] == defaults()["steps"]
+    assert store_data(layout, ids.LINK_NOTICE)["style"] == share.SHOW
+    assert "MAX_PAGE_STEPS" in json.dumps(store_data(layout, ids.LINK_NOTICE_BODY)["children"])
+
+
+def test_without_a_referrer_the_page_boots_the_default_view_and_says_it_read_nothing(client):
+    layout = client.get("/_dash-layout").get_json()
+    assert store_data(layout, ids.SETTINGS)["data"] == defaults()
+    assert store_data(layout, ids.LINK_OPENED)["data"] == {"booted": to_query(defaults()), "read": None}
+
+
+def test_page_query_reads_the_referrers_query_only_in_a_request():
+    server = create_app().server
+    assert share.page_query() is None
+    with server.test_request_context("/_dash-layout", headers={"Referer": "http://h/app/?steps=5&seed=2#x"}):
+        assert share.page_query() == "?steps=5&seed=2"
+    with server.test_request_context("/_dash-layout", headers={"Referer": "http://h/"}):
+        assert share.page_query() == ""
+    with server.test_request_context("/_dash-layout"):
+        assert share.page_query() is None
+
+
+def test_the_page_asks_for_same_origin_referrers(client):
+    assert '<meta name="referrer" content="same-origin">' in client.get("/").get_data(as_text=True)
+
+
+def test_a_custom_loss_link_fills_the_own_problem_boxes_in_the_layout():
+    from layouts import own_problem
+
+    page = build_page("?problem=custom&loss=x**2%2By**2&window=-1:1,-1:1")
+    assert (page[own_problem.LOSS].value, page[own_problem.WINDOW].value) == ("x**2+y**2", "-1:1,-1:1")
+
+
+def test_the_first_report_of_an_address_the_layout_opened_changes_nothing():
+    edited = {**LINKED, "optimizers": ["gd:eta=0.02", "adam:eta=0.1"]}  # typed before the report came
+    assert share.first_open(to_query(LINKED), edited, LINKED) == (None, None)
+
+
+def test_a_link_the_layout_could_not_see_keeps_what_the_user_changed_since_boot():
+    booted = defaults()
+    edited = {**booted, "steps": 120}
+    new, notices = share.first_open(to_query(LINKED), edited, booted)
+    assert new == {**LINKED, "steps": 120} and notices == []
+    assert share.merge_link(LINKED, booted, booted) == LINKED  # nothing changed: the link as it is
+
+
+def test_edits_that_do_not_fit_the_link_are_kept_and_the_page_says_so():
+    booted = defaults()
+    edited = {**booted, "start": [0.5, 0.5]}  # a 2-D start, and the link's problem has one parameter
+    link = {**defaults(), "problem": "reddi", "start": [0.3]}
+    new, notices = share.first_open(to_query(link), edited, booted)
+    assert new is None and "your edits, which are kept" in notices[-1]
+
+
+def test_booted_settings_come_only_from_a_first_report_marker():
+    assert share.booted_settings({"booted": to_query(LINKED), "read": None}) == LINKED
+    for junk in (True, False, None, {"booted": 3}, "x", [1]):
+        assert share.booted_settings(junk) is None
+    assert share.booted_settings({"booted": "?steps=-5"}) == defaults()  # read like any link: defaults + notice
+
+
+def test_the_main_update_does_not_write_back_the_settings_it_was_given(client):
+    """An edit that lands while `update` runs (tune writes SETTINGS) must not be undone by its reply."""
+    deps = client.get("/_dash-dependencies").get_json()
+    main = next(d for d in deps if d["output"].startswith(f"..{ids.SETTINGS}.data...{ids.DRAWN}.data"))
+    outputs = []
+    for part in main["output"][2:-2].split("..."):
+        cid, prop = part.split("@")[0].rsplit(".", 1)
+        outputs.append([] if cid.startswith("{") else {"id": cid, "property": prop})
+    inputs = [{"id": ids.SETTINGS, "property": "data", "value": LINKED}, *[[] for _ in main["inputs"][1:]]]
+    state = [{"id": ids.DRAWN, "property": "data", "value": {}}, {"id": ids.LIVE, "property": "data",
+                                                                  "value": {"on": False}}]
+    body = {"output": main["output"], "outputs": outputs, "inputs": inputs, "state": state,
+            "changedPropIds": [f"{ids.SETTINGS}.data"]}
+    out = client.post("/_dash-update-component", json=body).get_json()["response"]
+    assert ids.SETTINGS not in out and ids.CONTOUR in out  # drawn in full, the store left as it is
