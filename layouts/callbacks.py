@@ -6,6 +6,7 @@ Data flow
   SETTINGS ──(render_controls, only when the set of controls changes)──> sidebar
   playback: assets/descent.js only (no server callback listens to the playback bar)
   Live: LIVE_TICK ──(live_tick)──> TRAJ Patch (extend by a chunk, resumed from the engine's checkpoint)
+                                  └──> the comparison table of the steps done so far (layouts/live_table.py)
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from scenarios import schema
 from scenarios.budgets import LIVE_CHUNK, MAX_INSPECT_WORK, MAX_LIVE_STEPS
 from scenarios.settings import parse_settings, problem_key, problem_of, simulate, start_points
 
-from . import controls, figures, ids, metrics, scenario_ui, share, theme
+from . import controls, figures, ids, live_table, metrics, scenario_ui, share, theme
 from .analysis.callbacks import register_analysis_callbacks
 from .guard import guarded
 from .own_problem import register_own_problem
@@ -423,13 +424,15 @@ def inspector(trajs, k: int) -> html.Div:
 
 # ----------------------------------------------------------------------------- Live mode
 def live_chunk(settings: dict, live: dict) -> tuple[Patch, dict]:
-    """Advance every run LIVE_CHUNK steps from its checkpoint with the current settings; the Patch appends."""
+    """Advance every run LIVE_CHUNK steps from its checkpoint with the current settings; the Patch appends,
+    and the comparison numbers (live["table"], when there) take in the chunk's rows."""
     problem = problem_of(settings)
     spans = np.array([hi - lo for lo, hi in problem.window], dtype=float)
     batching = parse_batching("full", shuffle=settings["shuffle"], seed=settings["seed"])
     patch, R = Patch(), settings.get("starts", 1)
     ckpts, specs, done = list(live["ckpt"]), list(live["specs"]), list(live["done"])
-    step = live["step"]
+    step, numbers = live["step"], live.get("table")
+    runs = list(numbers["runs"]) if numbers else None
     for i, spec in enumerate(settings["optimizers"][: len(specs)]):
         try:
             traj = run_spec(problem, spec, start_points(settings), LIVE_CHUNK, convention=settings["convention"],
@@ -447,26 +450,38 @@ def live_chunk(settings: dict, live: dict) -> tuple[Patch, dict]:
             last = traj.last_row(r)
             if last > 0:
                 patch["runs"][j]["blocks"].append(figures.run_rows(traj, r, np.arange(1, last + 1), step, spans))
+            if runs is not None:
+                runs[j] = live_table.extend(runs[j], traj, r, step, numbers["target"])
             if traj.diverged_at[r] >= 0:
                 done[j] = True
                 patch["runs"][j]["div"] = step + last
                 patch["runs"][j]["msg"] = f"diverged at step {step + last}: {traj.diverged_reason[r]}"
         ckpts[i], specs[i] = traj.checkpoint(), spec
-    return patch, {**live, "ckpt": ckpts, "specs": specs, "done": done, "step": step + LIVE_CHUNK}
+    table_part = {"table": {**numbers, "runs": runs}} if numbers else {}
+    return patch, {**live, "ckpt": ckpts, "specs": specs, "done": done, "step": step + LIVE_CHUNK, **table_part}
 
 
 def live_start(settings: dict) -> tuple[dict, dict]:
-    """Step-0 payload and the checkpoints to continue from."""
-    trajs = simulate({**settings, "steps": 0})
-    pl = figures.payload(trajs, problem_of(settings), tuple((settings.get("view") or {}).get("dims", [0, 1])))
+    """Step-0 payload, the checkpoints to continue from and the comparison numbers of step 0."""
+    trajs, problem = simulate({**settings, "steps": 0}), problem_of(settings)
+    pl = figures.payload(trajs, problem, tuple((settings.get("view") or {}).get("dims", [0, 1])))
     pl["live"] = True
+    target = metrics.best_loss(trajs, known_min(problem) if problem.minima else 0.0)  # as metric_rows aims
     live = {"on": True, "ckpt": [t.checkpoint() for t in trajs], "specs": list(settings["optimizers"]),
             "done": [False] * len(pl["runs"]), "step": 0, "problem": problem_key(settings),
-            "starts": settings.get("starts", 1)}
+            "starts": settings.get("starts", 1), "table": live_table.start(trajs, target)}
     return pl, live
 
 
-LIVE_TABLE = ("Live: the comparison is not kept up while Live runs (its runs change on the way); "
+def live_table_view(live: dict, settings: dict):
+    """The comparison table of the live runs after the steps done so far (or why it is not kept up)."""
+    if live.get("table") is None:
+        return html.P(LIVE_TABLE, className="dl-notice")
+    rows = live_table.rows(live["table"], live["specs"], live["starts"])
+    return html.Div([html.P(f"Live: after {live['step']:,} steps", className="dl-hint dl-live-step"), table(rows)])
+
+
+LIVE_TABLE = ("Live: the comparison numbers could not be carried on (they did not verify); "
               "exit Live for the table of the current settings.")
 LIVE_OFF = ({"on": False}, True, "● Live", {"display": "none"})  # LIVE, tick disabled, toggle text, exit button
 
@@ -494,8 +509,8 @@ def register_live(app, serializer) -> None:
             return {"on": False}, True, no_update, {}, "● Live", {"display": "none"}, "", settings
         if not (isinstance(live, dict) and live.get("on") is True):
             pl, live = live_start(settings)
-            set_props(ids.TABLE, {"children": html.P(LIVE_TABLE, className="dl-notice")})  # D8: not stale numbers
-            return (schema.live_store(live, serializer), False, pl, no_update, "❚❚ Pause", shown, "Live: running",
+            set_props(ids.TABLE, {"children": live_table_view(live, settings)})  # D8: the live runs' numbers
+            return (live_table.save(live, serializer), False, pl, no_update, "❚❚ Pause", shown, "Live: running",
                     no_update)
         running = bool(paused)
         return (no_update, not running, no_update, no_update, "❚❚ Pause" if running else "▶ Continue", shown,
@@ -526,7 +541,9 @@ def register_live(app, serializer) -> None:
         if live["step"] >= MAX_LIVE_STEPS:
             return (no_update, no_update, True, no_update, no_update,
                     f"Live: finished at MAX_LIVE_STEPS = {MAX_LIVE_STEPS:,} steps")
+        live["table"] = live_table.load(raw_live, serializer, len(live["done"]), problem_of(settings).dim)
         patch, live = live_chunk(settings, live)
         finished = live["step"] >= MAX_LIVE_STEPS or all(live["done"])
-        return (patch, schema.live_store(live, serializer), True if finished else no_update, no_update, no_update,
+        set_props(ids.TABLE, {"children": live_table_view(live, settings)})  # D8: the table follows each chunk
+        return (patch, live_table.save(live, serializer), True if finished else no_update, no_update, no_update,
                 no_update)
