@@ -195,7 +195,7 @@
   function paint(g, id, step) {
     if (!ready(g)) return;
     var st = staleOf(id), idx = staleIdx(g, st), three = is3d(g);
-    if (three) hideGL(g, idx.filter(function (i) { return st.moving && MOVING[g.data[i].meta.at]; }));
+    if (three) idx = overGL(g, st, step, idx);
     else setHidden(g, idx);
     var cv = canvasFor(g);
     if (!cv || (!idx.length && cv._empty)) return;
@@ -325,24 +325,48 @@
     var sc = fd && fd.visible === true && g._fullLayout[fd.scene] && g._fullLayout[fd.scene]._scene;
     return sc ? {sc: sc, obj: sc.traces[fd.uid]} : {};
   }
-  /* Hide the GL objects of the traces the overlay draws (one GL redraw when the set changes). */
-  function hideGL(g, idx) {
-    var key = idx.join(",");
-    if (g._dlGLData !== g._fullData) { g._dlGLData = g._fullData; g._dlGLKey = ""; }  // re-plotted: all shown
-    if (g._dlGLKey === key) return;
-    var was = g._dlGLKey ? g._dlGLKey.split(",").map(Number) : [], scenes = [];
-    g._dlGLKey = key;
-    was.concat(idx).forEach(function (i) {
-      var fd = g._fullData[i], o = glObject(g, fd);
-      if (!o.obj) return;
-      o.obj.update(idx.indexOf(i) >= 0 ? Object.assign({}, fd, {x: [NaN], y: [NaN], z: [NaN], text: [""], _length: 1}) : fd);
-      if (scenes.indexOf(o.sc) < 0) scenes.push(o.sc);
-    });
-    scenes.forEach(function (sc) { sc.glplot.redraw(); });
+  /* What GL shows of a scene's traces: {hid: indices hidden there, step: the step its paths were written at,
+   * behind: the step went back since}. A re-plot writes every trace at the current step, none hidden. */
+  function glState(g) {
+    if (g._dlGL && g._dlGL.data === g._fullData) return g._dlGL;
+    return (g._dlGL = {data: g._fullData, hid: {}, step: curStep(), behind: false});
   }
-  /* Make 3-D traces exact in place: gd.data and the GL objects, without re-building the surface. */
+  /* Every GL redraw repaints the surface (~65 ms in software GL: frames lost), so playing changes nothing in
+   * GL: the current-step markers are always drawn on the overlay (hidden in GL also when paused), and the
+   * paths so far stay in GL under the overlay's longer ones while the step moves forward from where GL drew
+   * them (a prefix of them). They are hidden only when the step went back (a restart, the scrubber).
+   * Returns the traces the overlay draws: `idx` (stale) and the markers. */
+  function overGL(g, st, step, idx) {
+    var gl = glState(g), hid = {}, out = idx.slice();
+    if (st.moving && step < gl.step) gl.behind = true;
+    g.data.forEach(function (tr, i) {
+      var m = tr.meta;
+      if (!m || m.run === undefined || !(m.at === "cur" || (m.at === "upto" && st.moving && gl.behind))) return;
+      hid[i] = true;
+      if (out.indexOf(i) < 0) out.push(i);
+    });
+    hideGL(g, hid);
+    return out;
+  }
+  function hiddenCopy(fd) { return Object.assign({}, fd, {x: [NaN], y: [NaN], z: [NaN], text: [""], _length: 1}); }
+  /* Hide (show) the GL objects of the traces in (out of) `hid`; one GL redraw when the set changed, none when
+   * `scenes` is given (the caller redraws them). */
+  function hideGL(g, hid, scenes) {
+    var gl = glState(g), todo = scenes || [];
+    Object.keys(gl.hid).concat(Object.keys(hid)).forEach(function (k) {
+      var i = +k, fd = g._fullData[i], o = glObject(g, fd);
+      if (!gl.hid[i] === !hid[i] || !o.obj) return;
+      o.obj.update(hid[i] ? hiddenCopy(fd) : fd);
+      if (todo.indexOf(o.sc) < 0) todo.push(o.sc);
+    });
+    gl.hid = hid;
+    if (!scenes) todo.forEach(function (sc) { sc.glplot.redraw(); });
+  }
+  /* Make 3-D traces exact in place: gd.data and the GL objects, without re-building the surface (the
+   * markers stay hidden in GL: the overlay draws them). */
   function write3d(g, idx, step) {
-    var scenes = [], missing = [], upd = [];
+    var scenes = [], missing = [], upd = [], gl = glState(g), hid = {};
+    g.data.forEach(function (tr, i) { if (tr.meta && tr.meta.run !== undefined && tr.meta.at === "cur") hid[i] = true; });
     idx.forEach(function (i) {
       var arr = traceArrays(g.data[i].meta, step);
       if (!arr) return;
@@ -351,10 +375,11 @@
       if (!o.obj) { if (shown(g.data[i]) && arr.x.length) { missing.push(i); upd.push(arr); } return; }
       assign(fd, arr);
       fd._length = arr.x.length;
-      o.obj.update(fd);
+      if (!gl.hid[i]) o.obj.update(fd);
       if (scenes.indexOf(o.sc) < 0) scenes.push(o.sc);
     });
-    g._dlGLKey = "";
+    hideGL(g, hid, scenes);  // the paths hidden while the step went back are shown again
+    gl.step = step; gl.behind = false;
     scenes.forEach(function (sc) { sc.glplot.redraw(); });
     if (missing.length) restyle(g, missing, upd);  // a trace that was empty has no GL object yet
   }
@@ -413,13 +438,15 @@
   /* ------------------------------------------------------------------ playback */
   function updateBar() {
     var step = curStep();
+    // written only when changed: a rewritten text is a DOM mutation (a11y.js re-scans the page on one)
     var label = document.getElementById("dl-step-label");
-    if (label) label.textContent = "step " + step + " / " + S.max + (S.live ? " (live)" : "");
+    setText(label, "step " + step + " / " + S.max + (S.live ? " (live)" : ""));
     var scrub = document.getElementById("dl-scrub");
-    if (scrub) { scrub.max = String(S.max); scrub.value = String(step); }
-    var play = document.getElementById("dl-play");
-    if (play) play.textContent = S.playing ? "❚❚ Pause" : "▶ Play";
+    if (scrub && scrub.max !== String(S.max)) scrub.max = String(S.max);
+    if (scrub && scrub.value !== String(step)) scrub.value = String(step);
+    setText(document.getElementById("dl-play"), S.playing ? "❚❚ Pause" : "▶ Play");
   }
+  function setText(el, text) { if (el && el.textContent !== text) el.textContent = text; }
   function publishStep() {
     if (window.dash_clientside && window.dash_clientside.set_props) {
       try { window.dash_clientside.set_props("dl-step", {data: curStep()}); } catch (e) { /* page not ready */ }
@@ -466,7 +493,10 @@
       var repaint = function () { g._dlHiddenKey = null; if (ready(g)) paint(g, id, curStep()); };
       g.on("plotly_afterplot", repaint);
       g.on("plotly_relayout", repaint);
-      if (id === "dl-surface") g.on("plotly_relayout", function (ev) { syncCameras(g, ev); });
+      if (id !== "dl-surface") return;
+      g.on("plotly_relayout", function (ev) { syncCameras(g, ev); });
+      // the overlay's markers follow a camera being dragged (GL moves them at its next frame)
+      g.on("plotly_relayouting", function () { window.requestAnimationFrame(repaint); });
     });
   }
   function syncCameras(g, ev) {
