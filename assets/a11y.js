@@ -3,7 +3,8 @@
 // is named here from the label the page shows beside it (the nearest preceding .dl-label, label or
 // .dl-*-label in its row), plus " of optimizer N (name)" inside an optimizer's panel ([data-a11y-of]).
 // A dropdown is named "label: value" (aria-labelledby keeps Dash's own value element). Radio and check lists
-// get the roles their native inputs already imply (radiogroup / group, options without role=option).
+// get the roles their native inputs already imply (radiogroup / group, options without role=option). A
+// dropdown's Tab stop is its button; a card whose table scrolls sideways is a focusable region.
 // Runs again whenever Dash re-renders a part of the page. tests/browser/test_a11y.py checks the result.
 (function () {
   "use strict";
@@ -12,6 +13,7 @@
                  "input.dash-input-element, button.dash-dropdown, input[type=file]";
   var ROWS = ".dl-row, .dl-head, .dl-share-group, .dl-an-field, .dl-inline, .dl-guess-inputs, .dl-playbar";
   var OUTER = "body, .dl-main, .dl-sidebar, .dl-header, details, section";
+  var SCROLLERS = ".dl-card:has(> div > .dl-table), .dl-card:has(> .dl-table)";
   var SKIP = ".js-plotly-plot, .dl-step-label";  // plot redraws and the playback counter change no control
   var busy = false;
 
@@ -62,7 +64,31 @@
     });
   }
 
+  // Dash 4 puts a dropdown's Tab stop on a hidden input before its button (Safari leaves buttons out of the Tab
+  // order) that hands the focus on to the button: a focusable element under aria-hidden (axe aria-hidden-focus).
+  // Here the button is the Tab stop and the input is disabled (its blur handler re-enables only the tabIndex).
+  function proxyOf(el) {
+    var before = el.previousElementSibling;
+    return before && before.classList.contains("dash-dropdown-focus-target") ? before : null;
+  }
+  function focusOnButton(el) {
+    var proxy = proxyOf(el);
+    if (proxy && !proxy.disabled) proxy.disabled = true;
+    if (el.getAttribute("tabindex") !== "0") el.setAttribute("tabindex", "0");
+  }
+
+  // A table wider than its card scrolls sideways (descent.css: .dl-card:has(.dl-table)): a region the keyboard
+  // can focus and scroll (axe scrollable-region-focusable), named by the card's heading.
+  function fixScroller(card) {
+    if (card.getAttribute("tabindex") !== null) return;
+    var head = card.querySelector("h3");
+    card.setAttribute("tabindex", "0");
+    card.setAttribute("role", "region");
+    card.setAttribute("aria-label", head ? text(head) : "table");
+  }
+
   function fixDropdown(el) {
+    focusOnButton(el);
     var id = el.id;
     if (!id) return;
     var mine = id + "-a11y", refs = (el.getAttribute("aria-labelledby") || "").split(/\s+/);
@@ -73,13 +99,15 @@
       span = document.createElement("span");
       span.id = mine;
       span.className = "dl-sr-only";
-      el.parentElement.insertBefore(span, el);
+      // before the hidden input: Dash's blur handler sets tabIndex = 0 on the button's previous sibling
+      el.parentElement.insertBefore(span, proxyOf(el) || el);
     }
     if (span.textContent !== name + ":") span.textContent = name + ":";
     if (refs[0] !== mine) el.setAttribute("aria-labelledby", [mine].concat(refs.filter(Boolean)).join(" "));
   }
 
   function fix(root) {
+    (root || document).querySelectorAll(SCROLLERS).forEach(fixScroller);
     (root || document).querySelectorAll(CONTROLS).forEach(function (el) {
       if (el.classList.contains("dash-options-list")) fixList(el);
       if (el.matches("button.dash-dropdown")) { fixDropdown(el); return; }

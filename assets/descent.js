@@ -534,7 +534,7 @@
      its keys are its own, so the arrows move the η handle without also stepping the playback. */
   var CONTROLS = "input, textarea, select, button, a[href], summary, [contenteditable=''], [contenteditable=true]," +
                  " [role=slider], [role=combobox], [role=listbox], [role=option], [role=radio], [role=checkbox]," +
-                 " [role=switch], [role=spinbutton], [role=menuitem], [role=tab]";
+                 " [role=switch], [role=spinbutton], [role=menuitem], [role=tab], [role=region][tabindex]";  // a scrolled table
   function controlHasFocus(t) {
     if (!t || t === document.body || t === document.documentElement || !t.closest) return false;
     if (t.closest(".dl-playbar")) return false;  // the playback bar's own buttons and scrub keep the keys

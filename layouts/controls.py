@@ -137,15 +137,18 @@ def optimizer_panel(i: int, text: str, settings: dict, problem) -> html.Div:
                                        className="dl-head"),
                               _msg(f"opt{i}.batch")], className="dl-row"))
     color = f"var(--c{i % 12})"
-    head = html.Div([html.Span(f"{opt.name}", className="dl-opt-name", style={"borderLeftColor": color}),
-                     html.Button("copy", id=ids.opt_ctl("dup", i), title="duplicate", className="dl-icon",
-                                 **{"aria-label": f"copy optimizer {i + 1}"}),
-                     html.Button("✕", id=ids.opt_ctl("rm", i), title="remove", className="dl-icon",
-                                 **{"aria-label": f"remove optimizer {i + 1}"})], className="dl-opt-head")
+    head = html.Span(f"{opt.name}", className="dl-opt-name", style={"borderLeftColor": color})
+    # the buttons sit on the summary's line but outside it (a button inside <summary> is a control inside a
+    # control: axe nested-interactive) and outside <details>, so they stay when the panel is closed
+    tools = html.Div([html.Button("copy", id=ids.opt_ctl("dup", i), title="duplicate", className="dl-icon",
+                                  **{"aria-label": f"copy optimizer {i + 1}"}),
+                      html.Button("✕", id=ids.opt_ctl("rm", i), title="remove", className="dl-icon",
+                                  **{"aria-label": f"remove optimizer {i + 1}"})], className="dl-opt-tools")
     # live drag (request, reply) and the spec `tune` last applied (layouts/callbacks.py: register_tuning)
     drag = [dcc.Store(id=ids.opt_ctl(kind, i)) for kind in ("drag", "dragged", "tuned")]
-    return html.Details([html.Summary(head), *rows, *drag], open=True, className="dl-opt",
-                        **{"data-opt": str(i), "data-a11y-of": f"optimizer {i + 1} ({opt.name})"})
+    panel = html.Details([html.Summary(head), *rows, *drag], open=True, className="dl-opt",
+                         **{"data-opt": str(i), "data-a11y-of": f"optimizer {i + 1} ({opt.name})"})
+    return html.Div([panel, tools], className="dl-opt-box")
 
 
 def problem_options(settings: dict) -> list:
