@@ -4,7 +4,8 @@
 // .dl-*-label in its row), plus " of optimizer N (name)" inside an optimizer's panel ([data-a11y-of]).
 // A dropdown is named "label: value" (aria-labelledby keeps Dash's own value element). Radio and check lists
 // get the roles their native inputs already imply (radiogroup / group, options without role=option). A
-// dropdown's Tab stop is its button; a card whose table scrolls sideways is a focusable region.
+// dropdown's Tab stop is its button, its open list is named as it; a card whose table scrolls sideways is a
+// focusable region.
 // Runs again whenever Dash re-renders a part of the page. tests/browser/test_a11y.py checks the result.
 (function () {
   "use strict";
@@ -106,8 +107,18 @@
     if (refs[0] !== mine) el.setAttribute("aria-labelledby", [mine].concat(refs.filter(Boolean)).join(" "));
   }
 
+  // An open dropdown's options (a Radix popover, role=dialog, outside the dropdown) are named as their dropdown
+  // (axe aria-dialog-name); the trigger button names it in aria-controls.
+  function fixPopover(box) {
+    if (!box.id || box.getAttribute("aria-label")) return;
+    var trigger = document.querySelector("button.dash-dropdown[aria-controls='" + box.id + "']");
+    var name = trigger && nameOf(trigger);
+    if (name) box.setAttribute("aria-label", name);
+  }
+
   function fix(root) {
     (root || document).querySelectorAll(SCROLLERS).forEach(fixScroller);
+    (root || document).querySelectorAll(".dash-dropdown-content[role=dialog]").forEach(fixPopover);
     (root || document).querySelectorAll(CONTROLS).forEach(function (el) {
       if (el.classList.contains("dash-options-list")) fixList(el);
       if (el.matches("button.dash-dropdown")) { fixDropdown(el); return; }

@@ -97,6 +97,11 @@ def test_every_control_is_named_the_page_has_a_language_and_legends_are_readable
     violations, ran = axe(dash_duo, AXE_TAGS)
     assert set(NAME_RULES) <= ran, set(NAME_RULES) - ran
     assert violations == [], violations
+    dash_duo.find_element("#dl-scenario").click()  # an open dropdown: its list (a popover dialog) is named too
+    wait_until(lambda: dash_duo.find_elements(".dash-dropdown-content[role=dialog]"), 10, what="the list open")
+    violations, _ = axe(dash_duo, AXE_TAGS)
+    assert violations == [], violations
+    js(dash_duo, "document.activeElement.blur(); document.body.click();")
     sizes = js(dash_duo, """return [...document.querySelectorAll('#dl-contour .legend text.legendtext')]
                             .map(t => parseFloat(getComputedStyle(t).fontSize));""")
     assert sizes and min(sizes) >= 14, sizes
