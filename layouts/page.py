@@ -93,7 +93,7 @@ def build_page(query: str | None = None) -> html.Div:
                 analysis_section(),
             ], className="dl-main"),
         ], className="dl-body"),
-    ], className="dl-page")
+    ], className="dl-page", **({} if query is not None else {"style": share.LOCKED, "aria-busy": "true"}))
 
 
 def own_section(settings: dict) -> html.Div:

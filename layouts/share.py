@@ -116,15 +116,25 @@ def open_link(search: str | None, settings: dict) -> tuple[dict | None, list[str
     return (None if same_view(linked, settings) else linked), notices
 
 
+QUERY_HEADER = "X-Descent-Lab-Query"  # assets/link_query.js: the page's location.search on the layout request
+MAX_QUERY_HEADER = 64_000  # longer: not read (a link that long would not have loaded the page)
+
+
 def page_query() -> str | None:
-    """The page's query ("?…", or "" for none) when called for the renderer's layout request, which names the
-    page in its Referer (the page asks for same-origin referrers: `register_share_callbacks`); None when
-    unknown (no request, or a browser that sends no Referer): then `open_address` opens the link."""
+    """The page's query ("?…", or "" for none) when called for the renderer's layout request: from the header
+    assets/link_query.js adds, else from the Referer that names the page (the page asks for same-origin
+    referrers: `register_share_callbacks`). None when unknown (no request, a request with neither, or a
+    header too long): then the page boots locked and `open_address` opens the link."""
     try:
         from flask import has_request_context, request
     except ImportError:  # another server backend: the link opens by callback
         return None
-    if not has_request_context() or not isinstance(request.referrer, str):
+    if not has_request_context():
+        return None
+    sent = request.headers.get(QUERY_HEADER)
+    if isinstance(sent, str):
+        return None if len(sent) > MAX_QUERY_HEADER else "?" + sent.lstrip("?") if sent.strip("?") else ""
+    if not isinstance(request.referrer, str):
         return None
     query = urlsplit(request.referrer).query
     return "?" + query if query else ""
@@ -381,21 +391,33 @@ COPY_JS = Template("""function(n) {
     return fallback();
 }""").substitute(box=ids.LINK_BOX, feedback=ids.COPY_FEEDBACK)
 
-# At start-up, an address the layout did not read (no Referer, or one Chromium cut to the origin: over 4 kB)
-# makes the page inert until `open_address` has opened it (UNLOCK_JS): no edit can be made and then undone.
+# The address is reported at start-up and after back / forward (popstate), never for our own writes
+# (pushState by write_address): reading one back after a newer edit would undo that edit. At start-up, an
+# address the layout did not read (no Referer, or one Chromium cut to the origin: over 4 kB) makes the page
+# inert until `open_address` has opened it (UNLOCK_JS): no edit can be made and then undone.
 READ_ADDRESS_JS = """function(_search, opened) {
     const q = window.location.search, norm = (s) => new URLSearchParams(s || '').toString();
-    const body = document.querySelector('.dl-body');
-    if (opened && typeof opened === 'object' && body && norm(opened.read) !== norm(q)) {
-        body.inert = true; body.setAttribute('aria-busy', 'true'); body.style.opacity = '0.6';
+    if (!window.__dlHistory) {
+        const seen = window.__dlHistory = {moved: false};
+        window.addEventListener('popstate', () => { seen.moved = true; });
+    }
+    const starting = !!opened && typeof opened === 'object';
+    if (!starting && !window.__dlHistory.moved) { return window.dash_clientside.no_update; }
+    window.__dlHistory.moved = false;
+    const page = document.querySelector('.dl-page');
+    if (starting && page && norm(opened.read) !== norm(q)) {
+        page.inert = true; page.setAttribute('aria-busy', 'true'); page.style.opacity = '0.6';
     }
     return q;
 }"""
 
 UNLOCK_JS = """function(_opened, _notice) {
-    const body = document.querySelector('.dl-body');
-    if (body && body.inert) { body.inert = false; body.removeAttribute('aria-busy'); body.style.opacity = ''; }
+    const page = document.querySelector('.dl-page');
+    if (page && page.getAttribute('aria-busy')) {
+        page.inert = false; page.removeAttribute('aria-busy'); page.style.opacity = ''; page.style.pointerEvents = '';
+    }
 }"""
+LOCKED = {"opacity": 0.6, "pointerEvents": "none"}  # a page booted without knowing its address (build_page)
 
 LINK_BOX_JS = """function(search) {
     return window.location.origin + window.location.pathname + (search || '');
@@ -410,9 +432,9 @@ FORMAT_JS = Template("""function(fmt) {
 def register_share_callbacks(app) -> None:
     # The first layout holds the link (page_query: the Referer of the layout request; same-origin requests
     # carry the full address, cross-origin ones nothing). The address is also read in the browser
-    # (window.location, at start-up and whenever dcc.Location reports a change: back / forward, or our own
-    # write) into LINK_QUERY; `open_address` turns it into SETTINGS — at start-up only what the layout could
-    # not see, merged with the user's edits. `write_address` waits until the address is known to describe
+    # (window.location, at start-up and after back / forward, not after our own writes) into LINK_QUERY;
+    # `open_address` turns it into SETTINGS — at start-up only what the layout could not see, merged with
+    # the user's edits. `write_address` waits until the address is known to describe
     # the booted view, so a link being opened is never overwritten. Two server callbacks, not one: Dash
     # does not run a callback twice in one chain, so the address → SETTINGS step must not sit downstream
     # of `update`.
@@ -450,10 +472,11 @@ def register_share_callbacks(app) -> None:
                 True, no_update if new is None else controls.control_panel(new),
                 no_update if new is None else controls.signature(new, revision))
 
-    @app.callback(Output(ids.URL, "search"), Input(ids.SETTINGS, "data"), State(ids.LINK_QUERY, "data"),
+    @app.callback(Output(ids.URL, "search"), Input(ids.SETTINGS, "data"), State(ids.URL, "search"),
                   State(ids.LINK_OPENED, "data"), prevent_initial_call=True)
     @guarded()
     def write_address(raw_settings, query, opened):
+        """SETTINGS → the address (compared with the address itself: LINK_QUERY is what was last opened)."""
         settings, _ = parse_settings(raw_settings)
         booted = booted_settings(opened)  # before open_address: only when the address is the booted view
         known = opened is True or (booted is not None and isinstance(query, str) and same_view(read_link(query)[0],

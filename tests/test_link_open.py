@@ -59,10 +59,17 @@ def test_an_over_budget_link_opens_clamped_with_its_notice_in_the_layout(client)
     assert "MAX_PAGE_STEPS" in json.dumps(store_data(layout, ids.LINK_NOTICE_BODY)["children"])
 
 
-def test_without_a_referrer_the_page_boots_the_default_view_and_says_it_read_nothing(client):
+def test_the_header_of_link_query_js_opens_the_link_even_without_a_referrer(client):
+    layout = client.get("/_dash-layout", headers={share.QUERY_HEADER: to_query(LINKED)}).get_json()
+    assert store_data(layout, ids.SETTINGS)["data"] == LINKED
+    assert layout["props"].get("style") is None  # known: not locked
+
+
+def test_knowing_nothing_of_the_address_the_page_boots_the_default_view_locked(client):
     layout = client.get("/_dash-layout").get_json()
     assert store_data(layout, ids.SETTINGS)["data"] == defaults()
     assert store_data(layout, ids.LINK_OPENED)["data"] == {"booted": to_query(defaults()), "read": None}
+    assert layout["props"]["style"] == share.LOCKED and layout["props"]["aria-busy"] == "true"
 
 
 def test_page_query_reads_the_referrers_query_only_in_a_request():
@@ -74,10 +81,18 @@ def test_page_query_reads_the_referrers_query_only_in_a_request():
         assert share.page_query() == ""
     with server.test_request_context("/_dash-layout"):
         assert share.page_query() is None
+    headers = {share.QUERY_HEADER: "?steps=7", "Referer": "http://h/?steps=5"}
+    with server.test_request_context("/_dash-layout", headers=headers):
+        assert share.page_query() == "?steps=7"  # the header first: a Referer may be cut
+    with server.test_request_context("/_dash-layout", headers={share.QUERY_HEADER: ""}):
+        assert share.page_query() == ""
+    with server.test_request_context("/_dash-layout", headers={share.QUERY_HEADER: "?" + "a" * 70_000}):
+        assert share.page_query() is None
 
 
-def test_the_page_asks_for_same_origin_referrers(client):
-    assert '<meta name="referrer" content="same-origin">' in client.get("/").get_data(as_text=True)
+def test_the_page_asks_for_same_origin_referrers_and_sends_its_address(client):
+    index = client.get("/").get_data(as_text=True)
+    assert '<meta name="referrer" content="same-origin">' in index and "link_query.js" in index
 
 
 def test_a_custom_loss_link_fills_the_own_problem_boxes_in_the_layout():
