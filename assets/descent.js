@@ -55,11 +55,12 @@
       });
     });
     out.k = out.k.map(Math.round);  // steps are whole: a quantized block decodes 119 as 118.9993 (D3)
+    out.e = out.k.map(function (k) { return k / (run.upe || 1); });  // epochs (figures.py: decode_run)
     return Object.assign({}, run, out);
   }
   function field(run, name) {
-    var parts = name.split(".");
-    return parts.length > 1 ? run[parts[0]][+parts[1]] : run[parts[0]];
+    var parts = String(name).split("."), v = run[parts[0]];
+    return parts.length > 1 ? (v ? v[+parts[1]] : undefined) : v;
   }
   function indexAt(k, step) {
     if (step === null || step === undefined) return k.length - 1;
@@ -99,14 +100,17 @@
     var idx = indexAt(run.k, step);
     if (meta.at === "fit") return S.data ? fitXY(run, idx, S.data) : null;
     var rows = rowsFor(meta.at, run, idx);
+    // a trace of the previous view (a new problem's figure is on its way) names series these runs lack: not drawn
+    if (!field(run, meta.x) || !field(run, meta.y) || (meta.z && !field(run, meta.z))) return null;
     var out = {x: pick(field(run, meta.x), rows), y: pick(field(run, meta.y), rows, meta.ylog)};
     if (meta.z) out.z = pick(field(run, meta.z), rows, meta.zlog);
+    if (meta.c) out.customdata = pick(field(run, meta.c), rows);  // the step of each point (epoch axis)
     if (meta.legend) out.name = run.label + (meta.suffix || "");
     if (meta.pin && out.x.length) pin(meta, run, out);
     return out;
   }
-  /* A divergence marker outside the view box is pinned to its edge, labelled, and (2-D) an arrow points
-   * the way the run went (figures.py: _pin, same rules). */
+  /* A divergence marker outside the view box is pinned to its edge and (2-D) an arrow points the way the
+   * run went (figures.py: _pin, same rules); the map's list names the diverged runs (divNote). */
   function pin(meta, run, out) {
     var keys = ["x", "y", "z"], moved = [];
     meta.pin.forEach(function (box, d) {
@@ -114,17 +118,57 @@
       moved.push(v === null ? 1 : (v - c) / (box[1] - box[0]));
       out[keys[d]] = [c];
     });
-    var pinned = moved.some(function (m) { return m !== 0; });
-    out.text = [pinned ? "diverged \u2192 step " + run.div : "diverged at step " + run.div];
-    var mx = moved[0], my = moved[1], pos = "top center";
-    if (mx !== 0 && Math.abs(mx) >= Math.abs(my)) pos = mx > 0 ? "middle left" : "middle right";
-    else if (my !== 0) pos = my > 0 ? "bottom center" : "top center";
-    else if (moved[2] > 0) pos = "bottom center";
-    out.textposition = [pos];
+    var pinned = moved.some(function (m) { return m !== 0; }), mx = moved[0], my = moved[1];
     if (meta.arrow) {
       out["marker.symbol"] = [pinned && (mx || my) ? "arrow" : "x"];
       out["marker.angle"] = [pinned && (mx || my) ? Math.round(Math.atan2(mx, my) * 180 / Math.PI) : 0];
     }
+  }
+  /* The list naming a 2-D plot's diverged runs (figures.py: divergence_note, same text and corner): one block of
+   * text, so labels of runs that diverged close together never overlap (D9). Rewritten when runs change. */
+  var CORNERS = [[0, 1], [1, 1], [0, 0], [1, 0]], DIV_LINES = 6;
+  function divEnd(run, meta) {
+    if (!meta.pin) return {at: null, left: false};
+    var out = [], left = false;
+    [meta.x, meta.y].forEach(function (f, d) {
+      var vals = field(run, f) || [null], v = vals[vals.length - 1], lo = meta.pin[d][0], hi = meta.pin[d][1];
+      var c = v === null ? hi : Math.min(Math.max(v, lo), hi);
+      left = left || v === null || c !== v;
+      out.push((c - lo) / (hi - lo));
+    });
+    return {at: out, left: left};
+  }
+  function divNote(only, meta) {
+    var lines = [], points = [], picked = [];
+    S.runs.forEach(function (r, j) { if ((only === null || j === only) && r.div >= 0) picked.push(j); });
+    picked.forEach(function (j) {
+      var r = S.runs[j], e = divEnd(r, meta), words = (e.left ? "\u2192" : "at") + " step " + r.div;
+      if (e.at) points.push(e.at);
+      if (only !== null) lines.push("diverged", words);  // two short lines: a panel is narrow
+      else if (lines.length < DIV_LINES) lines.push('<span style="color:' + r.color + '">\u2715</span> ' + r.label + " " + words);
+    });
+    if (only === null && lines.length) {
+      var more = picked.length - lines.length;
+      lines = ["<b>diverged</b>"].concat(lines, more > 0 ? ["\u2026 and " + more + " more (see the table)"] : []);
+    }
+    var best = meta.pin ? CORNERS[0] : [1, 1], room = -1;
+    if (meta.pin) CORNERS.forEach(function (c) {
+      var m = points.reduce(function (a, p) { return Math.min(a, Math.max(Math.abs(p[0] - c[0]), Math.abs(p[1] - c[1]))); }, 1);
+      if (m > room) { room = m; best = c; }
+    });
+    return {text: lines.join("<br>") || " ", visible: lines.length > 0, x: best[0], y: best[1],
+            xanchor: best[0] === 0 ? "left" : "right", yanchor: best[1] === 1 ? "top" : "bottom"};
+  }
+  function divNotes(g) {
+    var meta = null, upd = {};
+    g.data.forEach(function (tr) { if (!meta && tr.meta && tr.meta.at === "div") meta = tr.meta; });
+    ((g.layout && g.layout.annotations) || []).forEach(function (a, i) {
+      var name = String(a.name || "");
+      if (!meta || name.indexOf("dl-div") !== 0) return;
+      var note = divNote(name.charAt(6) === ":" ? +name.slice(7) : null, meta);
+      Object.keys(note).forEach(function (k) { if (a[k] !== note[k]) upd["annotations[" + i + "]." + k] = note[k]; });
+    });
+    if (Object.keys(upd).length) window.Plotly.relayout(g, upd);
   }
   function assign(tr, arr) {  // arr keys may be nested ("marker.angle")
     Object.keys(arr).forEach(function (key) {
@@ -408,6 +452,7 @@
     var keep = [], arrs = [];
     idx.forEach(function (i) { var arr = traceArrays(g.data[i].meta, step); if (arr) { keep.push(i); arrs.push(arr); } });
     if (keep.length) restyle(g, keep, arrs);
+    divNotes(g);
     paint(g, id, step);  // nothing stale: unhides the traces, empties the overlay
   }
   function settleAll() {
@@ -665,6 +710,19 @@
   /* fn runs at the start of the frame after the one that showed the overlay (so it was painted) */
   function afterPaint(fn) { window.requestAnimationFrame(function () { window.requestAnimationFrame(fn); }); }
   function fmt(v) { return String(Number(Number(v).toPrecision(4))); }
+  /* A slider position as the box shows it, and back (optimizers/hyper.py: Hyper.slider_text and slider_position,
+   * same rules): log10 of η, ε; u = -log10(1 - β) for β₂-like values, 3 significant digits of 1 - β kept. */
+  function sliderText(pos, scale) {
+    if (scale !== "near1") return fmt(scale === "log" ? Math.pow(10, pos) : pos);
+    var gap = Number(Math.pow(10, -pos).toPrecision(3));
+    if (!(gap > 0)) return "1";
+    return String(Number((1 - gap).toFixed(Math.min(6, Math.max(0, 2 - Math.floor(Math.log10(gap)))))));
+  }
+  function sliderPos(v, scale) {
+    if (scale === "linear") return v;
+    var at = scale === "log" ? (v > 0 ? Math.log10(v) : NaN) : (v < 1 ? -Math.log10(1 - v) : NaN);
+    return Math.round(at * 1e6) / 1e6;
+  }
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     descent: Object.assign(dragCallbacks, {
       /* New figure objects (from the server) are filled for the current step; for figures already
@@ -731,20 +789,20 @@
           })();
         });
       },
-      syncHyper: function (slider, box, min, max, settings) {
+      syncHyper: function (slider, box, min, max, settings, cls) {
         var nu = window.dash_clientside.no_update;
         var trig = (window.dash_clientside.callback_context.triggered[0] || {}).prop_id || "";
-        var isLog = min < 0;  // log sliders run over log10 of a range below 1 (η, ε)
+        var scale = (/dl-scale-(log|near1)/.exec(cls || "") || [0, "linear"])[1];  // optimizers/hyper.py: slider_scale
         if (trig.indexOf('"hp-slider"') >= 0) {
           if (slider === null || slider === undefined) return [nu, nu];
           var t = trigId();
-          var text = fmt(isLog ? Math.pow(10, slider) : slider);
+          var text = sliderText(slider, scale);
           if (t.id && typeof t.id.opt === "number" && released(t.id.opt, t.id.name, slider, settings, text)) return [nu, nu];
           return [nu, text];
         }
         var v = parseFloat(box);
         if (!isFinite(v) || String(box).trim() === "" || isNaN(Number(String(box).trim()))) return [nu, nu];
-        var at = isLog ? (v > 0 ? Math.log10(v) : NaN) : v;
+        var at = sliderPos(v, scale);
         if (!(at >= min && at <= max)) return [nu, nu];  // refused (the server says why): the slider stays
         return [at, nu];
       }

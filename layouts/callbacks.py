@@ -50,7 +50,8 @@ def structure(settings: dict) -> list:
     """What the figures' traces depend on (beyond the trajectories' numbers)."""
     view = settings.get("view") or {}
     key = [problem_key(settings), list(view.get("dims", [0, 1])), view.get("mode", "overlay"),
-           settings.get("starts", 1), [parse_spec(s).optimizer.id for s in settings["optimizers"]]]
+           settings.get("starts", 1), [parse_spec(s).optimizer.id for s in settings["optimizers"]],
+           view.get("x_axis", "step")]
     if view.get("lookahead"):  # the static look-ahead points follow every change: redraw in full
         key.append(list(settings["optimizers"]) + common(settings))
     return key
@@ -149,7 +150,7 @@ def render(settings: dict, drawn: dict, live_on: bool) -> dict:
     if full:
         grid = figures.surface_grid(problem, dims, base=settings["start"])
         pl = figures.payload(trajs, problem, dims)
-        figs = figures.all_figures(grid, pl, mode)  # plain dicts: no go.Figure validation on the server
+        figs = figures.all_figures(grid, pl, mode, view.get("x_axis", "step"))  # plain dicts: no go.Figure validation
         if view.get("lookahead") and mode != "side":
             figs["contour"]["data"] += lookahead_traces(trajs, dims)
             if drawn.get("key", [])[:-1] == key[:-1]:  # only the look-ahead part (last) changed: the other
@@ -324,7 +325,7 @@ def register_callbacks(app) -> None:
                             f"MAX_INSPECT_WORK = {MAX_INSPECT_WORK:,}. Use fewer starts or steps.",
                             className="dl-notice")
         trig = ctx.triggered_id if isinstance(ctx.triggered_id, str) else None
-        click = schema.click_point({ids.LOSS: c1, ids.ETA: c2, ids.PARAMS: c3}.get(trig))
+        click = schema.click_point(figures.step_click({ids.LOSS: c1, ids.ETA: c2, ids.PARAMS: c3}.get(trig)))
         k = schema.step_index(click[0] if click else step, settings["steps"])
         return inspector(simulate(settings), settings["steps"] if k is None else k)
 
@@ -349,7 +350,8 @@ def register_callbacks(app) -> None:
                             Output(ids.hp("box", MATCH, MATCH), "value"),
                             Input(ids.hp("slider", MATCH, MATCH), "value"), Input(ids.hp("box", MATCH, MATCH), "value"),
                             State(ids.hp("slider", MATCH, MATCH), "min"), State(ids.hp("slider", MATCH, MATCH), "max"),
-                            State(ids.SETTINGS, "data"), prevent_initial_call=True)  # SETTINGS: descent.js released
+                            State(ids.SETTINGS, "data"), State(ids.hp("slider", MATCH, MATCH), "className"),
+                            prevent_initial_call=True)  # SETTINGS: descent.js released; className: the slider's scale
 
 
 def register_tuning(app) -> None:

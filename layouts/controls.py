@@ -72,20 +72,21 @@ def _msg(key: str) -> html.Span:
     return html.Span("", id=ids.msg(key), className="dl-msg", role="alert")
 
 
-def _slider_range(h: Hyper) -> tuple[float, float]:
-    if h.log:
-        return math.log10(h.lo), math.log10(h.hi)
-    return h.lo, h.hi
+NEAR_ONE_MARKS = {0: "0", 1: "0.9", 2: "0.99", 3: "0.999", 4: "0.9999"}  # positions u = −log10(1 − β)
 
 
-def _slider_value(h: Hyper, value: float) -> float:
-    if h.log:
-        return math.log10(value) if value > 0 else math.log10(h.lo)
-    return float(value)
+def _slider_marks(h: Hyper, lo: float, hi: float) -> dict:
+    scale = h.slider_scale
+    if scale == "log":
+        return {e: f"1e{e}" for e in range(math.ceil(lo), math.floor(hi) + 1, max(1, round((hi - lo) / 4)))}
+    if scale == "near1":
+        return {u: text for u, text in NEAR_ONE_MARKS.items() if lo <= u <= hi}
+    return {lo: fmt(lo), hi: fmt(hi)}
 
 
 def hyper_control(opt: int, h: Hyper, value) -> html.Div:
-    """One hyperparameter: label with the course's symbol, slider (log for η, ε) + typed-in box, message."""
+    """One hyperparameter: label with the course's symbol, slider (log10 for η, ε; −log10(1 − β) for β₂ and
+    the other averages near 1: Hyper.slider_scale) + typed-in box, message."""
     key = f"opt{opt}.{h.name}"
     title = f"{h.symbol}: {h.help}"
     if h.kind == "bool":
@@ -96,16 +97,17 @@ def hyper_control(opt: int, h: Hyper, value) -> html.Div:
         body = dcc.Dropdown(id=ids.hp("choice", opt, h.name), options=list(h.choices), value=value,
                             clearable=False, className="dl-choice")
         return html.Div([_label(h.symbol, title), body, _msg(key)], className="dl-row")
-    lo, hi = _slider_range(h)
-    marks = ({e: f"1e{e}" for e in range(math.ceil(lo), math.floor(hi) + 1, max(1, round((hi - lo) / 4)))}
-             if h.log else {lo: fmt(lo), hi: fmt(hi)})
-    slider = dcc.Slider(id=ids.hp("slider", opt, h.name), min=lo, max=hi, step=0.01 if h.log else (hi - lo) / 1000,
-                        value=_slider_value(h, value), marks=marks, updatemode="mouseup",
-                        allow_direct_input=False, className="dl-slider")
+    lo, hi = h.slider_span()
+    scale = h.slider_scale  # assets/descent.js (syncHyper) reads it from the class name
+    slider = dcc.Slider(id=ids.hp("slider", opt, h.name), min=lo, max=hi,
+                        step=(hi - lo) / 1000 if scale == "linear" else 0.01, value=h.slider_position(value),
+                        marks=_slider_marks(h, lo, hi), updatemode="mouseup", allow_direct_input=False,
+                        className=f"dl-slider dl-scale-{scale}")
     box = dcc.Input(id=ids.hp("box", opt, h.name), type="text", value=fmt(value), debounce=True,
-                    className="dl-box", name=f"{h.name}-{opt}")
+                    className="dl-box", name=f"{h.name}-{opt}",
+                    style={"width": "112px"} if scale == "near1" else None)  # 0.999898 in full
     return html.Div([html.Div([_label(h.symbol, title), box], className="dl-head"), slider, _msg(key)],
-                    className="dl-row", **{"data-log": "1" if h.log else "0"})
+                    className="dl-row", **{"data-scale": scale})
 
 
 def optimizer_panel(i: int, text: str, settings: dict, problem) -> html.Div:
@@ -409,7 +411,8 @@ def apply_controls(settings: dict, values: dict) -> tuple[dict, dict[str, str]]:
 def dragged_spec(settings: dict, i: int, raw) -> tuple[str, int] | None:
     """A live-drag request {"name", "pos", "seq"} for optimizer i (assets/descent.js: drag gate) -> (the spec
     with that value, seq), or None when refused. `pos` is the slider's position (log10 of the value on a log
-    slider), rounded as the box shows it and checked against the declaration as a typed value is."""
+    slider, −log10(1 − value) on a near-one one: Hyper.slider_text), rounded as the box shows it and checked against
+    the declaration as a typed value is."""
     if not isinstance(raw, dict) or type(i) is not int or not 0 <= i < len(settings["optimizers"]):
         return None
     seq, name, pos = raw.get("seq"), raw.get("name"), raw.get("pos")
@@ -418,7 +421,7 @@ def dragged_spec(settings: dict, i: int, raw) -> tuple[str, int] | None:
     parts = spec_parts(settings["optimizers"][i], settings["convention"])
     h = next((h for h in OPTIMIZERS[parts["id"]].hypers if h.name == name and h.kind not in ("bool", "choice")), None)
     try:
-        value = _coerce(h, f"{10.0 ** pos if h.log else pos:.4g}", parts["id"]) if h is not None and pos < 300 else None
+        value = _coerce(h, h.slider_text(pos), parts["id"]) if h is not None and pos < 300 else None
     except SpecError:
         return None
     if value is None:

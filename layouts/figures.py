@@ -21,9 +21,9 @@ playback shows the last kept step at or before the current one, which looks the 
 Every trajectory trace carries `meta = {"run", "at", "x", "y"[, "z", "zlog"]}` naming the payload fields
 it shows and which rows (`all`, `upto` the current step, `cur` = the marker, `first`, `div` = the
 divergence marker, `chg` = Live-mode change points, `fit` = model-fit curve). A `div` marker with
-`pin` (the view box) is pinned to the box's edge when the run left it, labelled "diverged → step N" and,
-with `arrow`, drawn as an arrow pointing the way the run went; the status banner and the hover text give
-the true values. `fill()` computes the trace
+`pin` (the view box) is pinned to the box's edge when the run left it and, with `arrow`, drawn as an arrow
+pointing the way the run went; one list in a corner of the map names the diverged runs (`divergence_note`),
+the status banner and the hover text give the true values. `fill()` computes the trace
 from the payload; assets/descent.js does the same in the browser (for updates and playback), so a
 hyperparameter change only ships the payload, never the surface grid. The server fills the traces of the
 figures it sends (at the last step, values rounded to SIG digits as the payload); the browser keeps them.
@@ -304,6 +304,7 @@ def decode_run(run: dict) -> dict:
                 out[key] = parts if out[key] is None else [a + c for a, c in zip(out[key], parts, strict=True)]
     if out["lr"] is None:
         del out["lr"]
+    out["e"] = [round(k) / run.get("upe", 1) for k in out["k"]]  # the epoch of each kept step (whole steps: D3)
     return out
 
 
@@ -315,10 +316,16 @@ def _adaptive(traj: Trajectory) -> bool:
 def run_payload(traj: Trajectory, r: int, opt: int, spans: np.ndarray, decimate: bool = True) -> dict:
     rows = keep_rows(traj, r, spans, decimate)
     label = run_name(traj.label, None if traj.runs == 1 else r)
-    return {"opt": opt, "r": r, "label": label, "spec": traj.label, "color": theme.color(opt),
+    return {"opt": opt, "r": r, "label": label, "spec": traj.label, "color": theme.color(opt), "upe": per_epoch(traj),
             "div": int(traj.diverged_at[r]), "msg": traj.divergence_message(r), "changes": [],
             "lr": traj.lr is not None and _adaptive(traj), "blocks": [run_rows(traj, r, rows, spans=spans)],
             "cloud": traj.runs > 1}  # one of several starts: drawn thin, with its end point
+
+
+def per_epoch(traj: Trajectory) -> int:
+    """Updates per epoch of a run (1 for full batch, N for stochastic, ⌈N/K⌉ for mini-batches of K): its
+    trajectory's epoch column counts up by 1 / per_epoch a row."""
+    return max(1, round(1 / (traj.epoch[1] - traj.epoch[0]))) if len(traj.epoch) > 1 else 1
 
 
 def payload(trajs: list[Trajectory], problem_id: str | Problem, dims=(0, 1), decimate: bool = True) -> dict:
@@ -404,6 +411,8 @@ def fill(trace: dict, pl: dict, step: int | None = None) -> dict:
     trace["y"] = _pick(field(run, meta["y"]), rows, meta.get("ylog", False))
     if meta.get("z"):
         trace["z"] = _pick(field(run, meta["z"]), rows, meta.get("zlog", False))
+    if meta.get("c"):  # the step of each point, for a click on an epoch axis (layouts/callbacks.py: inspect)
+        trace["customdata"] = _pick(field(run, meta["c"]), rows)
     if meta.get("legend"):
         trace["name"] = run["label"] + meta.get("suffix", "")
     if meta.get("pin") and trace["x"]:
@@ -412,7 +421,8 @@ def fill(trace: dict, pl: dict, step: int | None = None) -> dict:
 
 
 def _pin(trace: dict, meta: dict, run: dict) -> None:
-    """Pin a divergence marker that left the view box to the box's edge (assets/descent.js: pin)."""
+    """Pin a divergence marker that left the view box to the box's edge, an arrow the way the run went
+    (assets/descent.js: pin)."""
     moved = []
     for key, (lo, hi) in zip("xyz", meta["pin"], strict=False):
         v = trace[key][0]
@@ -420,16 +430,7 @@ def _pin(trace: dict, meta: dict, run: dict) -> None:
         moved.append(1.0 if v is None else (v - c) / (hi - lo))
         trace[key] = [c]
     pinned = any(m != 0 for m in moved)
-    trace["text"] = [f"diverged → step {run['div']}" if pinned else f"diverged at step {run['div']}"]
     mx, my = moved[0], moved[1]
-    pos = "top center"
-    if mx != 0 and abs(mx) >= abs(my):
-        pos = "middle left" if mx > 0 else "middle right"
-    elif my != 0:
-        pos = "bottom center" if my > 0 else "top center"
-    elif len(moved) > 2 and moved[2] > 0:
-        pos = "bottom center"
-    trace["textposition"] = [pos]
     if meta.get("arrow"):
         arrow = pinned and (mx != 0 or my != 0)
         trace["marker"] = {**trace.get("marker", {}), "symbol": ["arrow" if arrow else "x"],
@@ -452,6 +453,62 @@ def _fit_xy(run: dict, idx: int, data: dict) -> dict:
     return {"x": data["Y"], "y": pred}
 
 
+# ----------------------------------------------------------------------------- divergence list (mirrors descent.js)
+DIV_LINES = 6  # runs a map's divergence list names; the rest are counted ("… and 3 more")
+CORNERS = ((0, 1), (1, 1), (0, 0), (1, 0))  # the list's corner (x, y in the plot's fractions), in order of preference
+DIV_NOTE = "dl-div"  # the list's annotation name; a side-by-side panel's is "dl-div:<run>"
+
+
+def _div_end(run: dict, dims, box) -> tuple[tuple[float, float] | None, bool]:
+    """Where a diverged run's marker sits, as fractions of the view box (None without a box: a 1-parameter
+    curve), and whether the run left the box (its marker is pinned to the edge: _pin)."""
+    if box is None:
+        return None, False
+    out, left = [], False
+    for d, (lo, hi) in zip(dims, box, strict=False):
+        v = run["p"][d][-1]
+        c = hi if v is None else min(max(v, lo), hi)
+        left = left or v is None or c != v
+        out.append((c - lo) / (hi - lo))
+    return (out[0], out[1]), left
+
+
+def _corner(points: list) -> tuple[int, int]:
+    """The corner farthest (in the larger of the two fractions) from the nearest marker."""
+    def room(c):
+        return min((max(abs(p[0] - c[0]), abs(p[1] - c[1])) for p in points), default=1.0)
+    return max(CORNERS, key=room)  # max keeps the first of equals: CORNERS' order
+
+
+def divergence_note(pl: dict, grid: dict, only: int | None = None, axes: str = "") -> dict:
+    """The annotation naming a map's diverged runs, one line each ("✕ GD (η=2) → step 7": → when the run left
+    the map, "at" when it stopped inside), in the plot's corner farthest from their markers; hidden when none
+    diverged. One block of text: labels of runs that diverged close together can never overlap (D9).
+    `only`: the run of one side-by-side panel (`axes`: that panel's axis suffix); assets/descent.js: divNote."""
+    runs = decoded(pl)["decoded"]
+    box = grid["window"] if grid["dim"] > 1 else None
+    picked = [j for j in (range(len(runs)) if only is None else [only]) if runs[j]["div"] >= 0]
+    lines, points = [], []
+    for j in picked:
+        at, left = _div_end(runs[j], grid["dims"], box)
+        points += [at] if at else []
+        words = f"{'→' if left else 'at'} step {runs[j]['div']}"
+        if only is not None:
+            lines.extend(["diverged", words])  # two short lines: a panel is narrow
+        elif len(lines) < DIV_LINES:
+            lines.append(f'<span style="color:{runs[j]["color"]}">✕</span> {runs[j]["label"]} {words}')
+    if only is None and lines:
+        more = len(picked) - len(lines)
+        lines = ["<b>diverged</b>", *lines] + ([f"… and {more} more (see the table)"] if more > 0 else [])
+    cx, cy = _corner(points) if box is not None else (1, 1)
+    ref = ("paper", "paper") if only is None else (f"x{axes} domain", f"y{axes} domain")
+    return {"name": DIV_NOTE if only is None else f"{DIV_NOTE}:{only}", "text": "<br>".join(lines) or " ",
+            "visible": bool(lines), "showarrow": False, "align": "left", "x": cx, "y": cy, "xref": ref[0],
+            "yref": ref[1], "xanchor": "left" if cx == 0 else "right", "yanchor": "top" if cy == 1 else "bottom",
+            "bgcolor": "rgba(255,255,255,0.88)", "bordercolor": theme.DIVERGED, "borderwidth": 1, "borderpad": 4,
+            "font": {"size": theme.FONT_SIZE - 1}}
+
+
 def decoded(pl: dict) -> dict:
     """The payload with its runs decoded once for the server's own filling (`decoded`: values rounded to SIG
     digits, steps as integers). Not for the browser: send `pl` itself."""
@@ -460,7 +517,7 @@ def decoded(pl: dict) -> dict:
     runs = []
     for run in pl["runs"]:
         d = decode_run(run)
-        plain = {**run, "blocks": [], "k": [round(k) for k in d["k"]], "loss": rounded(d["loss"]),
+        plain = {**run, "blocks": [], "k": [round(k) for k in d["k"]], "e": rounded(d["e"]), "loss": rounded(d["loss"]),
                  "eta": rounded(d["eta"]), "p": [rounded(p) for p in d["p"] or []]}
         if "lr" in d:
             plain["lr"] = [rounded(a) for a in d["lr"]]
@@ -571,10 +628,10 @@ def _path_traces(j: int, run: dict, grid: dict, three_d: bool, legend: bool, on:
         {**common, "mode": "markers", "marker": {"color": "#fff", "line": {"color": c, "width": 3}, "symbol": "circle",
                                                  "size": size - 2},
          "showlegend": False, "hovertemplate": "start<extra></extra>", "meta": {**base, "at": "first"}},
-        # 3-D: a diamond (WebGL draws "x" as a glyph its font lacks: an empty rectangle, D9)
-        {**common, "mode": "markers+text", "marker": {"color": theme.DIVERGED, "symbol": "diamond" if three_d else "x",
-                                                      "size": size + 6, "line": {"color": "#000", "width": 1}},
-         "text": ["diverged"], "textposition": "top center", "textfont": {"color": theme.DIVERGED, "size": 16},
+        # 3-D: a diamond (WebGL draws "x" as a glyph its font lacks: an empty rectangle, D9). No text beside it:
+        # several runs' labels piled up (D9); the map's divergence list names them (divergence_note)
+        {**common, "mode": "markers", "marker": {"color": c, "symbol": "diamond" if three_d else "x", "size": size + 6,
+                                                 "line": {"color": theme.DIVERGED, "width": 2.5}},
          "showlegend": False, "hovertemplate": f"{name}: {run['msg'] or 'diverged'}<extra></extra>",
          "meta": {**base, "at": "div", **pin}, **({} if three_d else {"cliponaxis": False})},
         {**common, "mode": "markers", "marker": {"color": "#FFD700", "symbol": "diamond", "size": size + 2,
@@ -610,8 +667,8 @@ def run_parts(spec_text: str) -> tuple[str, list[str]]:
             parts.append(f"{h.symbol} {'on' if v else 'off'}")
         elif h.kind == "choice":
             parts.append(f"{h.symbol} {v}")
-        else:
-            parts.append(f"{h.symbol}={float(v):.4g}")
+        else:  # β₂ = 0.9995 keeps its nines (0.9995 is not 0.9999 or 1)
+            parts.append(f"{h.symbol}={float(v):.{6 if h.slider_scale == 'near1' else 4}g}")
     if spec.schedule is not None and spec.schedule.id != "constant":
         parts.append(spec.schedule.id)
     if spec.batch and spec.batch != "full":
@@ -677,7 +734,7 @@ def _curve_figure(grid: dict, pl: dict, step: int | None) -> dict:
              "line": {"color": "#333", "width": 2}, "name": "L(θ)", "hoverinfo": "skip"}
     paths = [tr for j, run in enumerate(pl["runs"]) for tr in _path_traces(j, run, grid, three_d=False, legend=True)]
     fig = figure([curve, *paths], xaxis=_title(grid["names"][0]), yaxis=_title("L"),
-                 uirevision=f"curve-{list(grid['names'])}")
+                 annotations=[divergence_note(pl, grid)], uirevision=f"curve-{list(grid['names'])}")
     return filled(fig, pl, step)
 
 
@@ -734,7 +791,7 @@ def contour_figure(grid: dict, pl: dict, mode: str = "overlay", step: int | None
                                    "xref": "paper", "yref": "paper", "font": {"size": theme.FONT_SIZE - 1}}]
         fig = figure(data, xaxis={"range": list(grid["window"][0]), **_title(_axis_title(grid, 0))},
                      yaxis={"range": list(grid["window"][1]), **_title(_axis_title(grid, 1))},
-                     annotations=note, **common)
+                     annotations=[*note, divergence_note(pl, grid)], **common)
         return filled(fig, pl, step)
     rows, cols = _runs_layout(len(runs))
     cells = _cells(rows, cols, 0.03, 0.13 if rows > 1 else 0.08)
@@ -743,8 +800,9 @@ def contour_figure(grid: dict, pl: dict, mode: str = "overlay", step: int | None
         on = {"xaxis": f"x{_suffix(j)}", "yaxis": f"y{_suffix(j)}"}
         data += [_contour_trace(grid, showscale=False, on=on), *_minima_traces(grid, legend=False, on=on)]
         data += _path_traces(j, run, grid, three_d=False, legend=False, on=on)
+    notes = [divergence_note(pl, grid, only=j, axes=_suffix(j)) for j in range(len(runs))]
     fig = figure(data, **_shared_axes(rows, cols, cells, grid["window"]),
-                 annotations=_panel_titles(cells, _panel_names(runs, cols)), **common)
+                 annotations=_panel_titles(cells, _panel_names(runs, cols)) + notes, **common)
     return filled(fig, pl, step)
 
 
@@ -767,8 +825,15 @@ def _series(which: str, run: dict, names: list[str]) -> list[tuple[str, str, str
     return [(f"p.{d}", f": {n}", styles[d % len(styles)]) for d, n in enumerate(names)]
 
 
-def step_figure(pl: dict, which: str, step: int | None = None) -> dict:
-    """Loss, η (+ effective per-parameter learning rate) or parameters against the step."""
+X_AXES = {"step": ("k", "step", "step %{x}"), "epoch": ("e", "epoch", "epoch %{x:.4g} (step %{customdata})")}
+
+
+def step_figure(pl: dict, which: str, step: int | None = None, x_axis: str = "step") -> dict:
+    """Loss, η (+ effective per-parameter learning rate) or parameters against the step, or against the epoch
+    (`x_axis`: a scenario's hint; each run's updates per epoch from its batch mode, so the runs line up by
+    passes over the data)."""
+    x, x_title, x_hover = X_AXES.get(x_axis, X_AXES["step"])
+    at_x = {"x": x, **({"c": "k"} if x != "k" else {})}
     title, log_y = STEP_PLOTS[which]
     if which == "loss" and not all(v is None or v > 0 for run in decoded(pl)["decoded"] for v in run["loss"]):
         title, log_y = "loss L (linear scale: L ≤ 0 occurs)", False  # a log axis would drop those points
@@ -778,23 +843,34 @@ def step_figure(pl: dict, which: str, step: int | None = None) -> dict:
         for f, suffix, dash in _series(which, run, pl["names"]):
             data.append({"type": "scatter", "mode": "lines", "line": {"color": c, "width": 2.5, "dash": dash},
                          "name": run["label"] + suffix, "legendgroup": group,
-                         "meta": {"run": j, "at": "all", "x": "k", "y": f, "legend": True, "suffix": suffix},
-                         "hovertemplate": "%{fullData.name}<br>step %{x}: %{y:.4g}<extra></extra>"})
+                         "meta": {"run": j, "at": "all", **at_x, "y": f, "legend": True, "suffix": suffix},
+                         "hovertemplate": f"%{{fullData.name}}<br>{x_hover}: %{{y:.4g}}<extra></extra>"})
             data.append({"type": "scatter", "mode": "markers",
                          "marker": {"color": c, "size": 10, "line": {"color": "#000", "width": 1.5}},
                          "showlegend": False, "legendgroup": group, "hoverinfo": "skip",
-                         "meta": {"run": j, "at": "cur", "x": "k", "y": f}})
+                         "meta": {"run": j, "at": "cur", **at_x, "y": f}})
         if run["div"] >= 0 and which == "loss":
             data.append({"type": "scatter", "mode": "markers",
                          "marker": {"color": theme.DIVERGED, "symbol": "x", "size": 16}, "showlegend": False,
                          "hovertemplate": run["msg"] + "<extra></extra>",
-                         "meta": {"run": j, "at": "div", "x": "k", "y": "loss"}})
-    fig = figure(data, xaxis=_title("step"), showlegend=False,
+                         "meta": {"run": j, "at": "div", **at_x, "y": "loss"}})
+    fig = figure(data, xaxis=_title(x_title), showlegend=False,
                  title={"text": title, "font": {"size": 15}, "x": 0.01, "xanchor": "left", "y": 0.98},
                  yaxis={"type": "log" if log_y else "linear", "exponentformat": "power"},  # 10⁻⁶, never µ
                  hovermode="closest", clickmode="event", margin={"l": 60, "r": 10, "t": 32, "b": 45},
-                 uirevision=f"{which}-{pl['names']}-{log_y}")
+                 uirevision=f"{which}-{pl['names']}-{log_y}-{x_axis}")
     return filled(fig, pl, step)
+
+
+def step_click(click):
+    """A click on a step plot with its x as the step: on an epoch axis the step is the point's customdata (a
+    number, or the click is left as it came; scenarios.schema.click_point checks what the browser sent)."""
+    points = click.get("points") if isinstance(click, dict) else None
+    point = points[0] if isinstance(points, list) and points and isinstance(points[0], dict) else None
+    step = point.get("customdata") if point else None
+    if type(step) not in (int, float):
+        return click
+    return {**click, "points": [{**point, "x": step}, *points[1:]]}
 
 
 def fit_figure(pl: dict, step: int | None = None) -> dict:
@@ -866,9 +942,10 @@ def schedule_preview(settings: dict, text: str, problem) -> dict:
     return preview_figure(values, f"η over {steps} steps" + (f" ({sched.id})" if sched else ""))
 
 
-def all_figures(grid: dict, pl: dict, mode: str = "overlay") -> dict[str, dict]:
-    """The page's six figures, keyed like layouts.ids.FIGURES' names (the payload decoded once for all)."""
+def all_figures(grid: dict, pl: dict, mode: str = "overlay", x_axis: str = "step") -> dict[str, dict]:
+    """The page's six figures, keyed like layouts.ids.FIGURES' names (the payload decoded once for all);
+    `x_axis`: the step plots' x (scenarios.settings.VIEW_X_AXES)."""
     pl = decoded(pl)
     return {"surface": surface_figure(grid, pl, mode), "contour": contour_figure(grid, pl, mode),
-            "loss": step_figure(pl, "loss"), "eta": step_figure(pl, "eta"),
-            "params": step_figure(pl, "params"), "fit": fit_figure(pl)}
+            "loss": step_figure(pl, "loss", x_axis=x_axis), "eta": step_figure(pl, "eta", x_axis=x_axis),
+            "params": step_figure(pl, "params", x_axis=x_axis), "fit": fit_figure(pl)}

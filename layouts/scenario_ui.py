@@ -9,6 +9,8 @@ scenario (looked up among the presets) or types two numbers (the guess), both pa
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import plotly.graph_objects as go
 from dash import Input, Output, State, dcc, html, no_update
@@ -16,10 +18,30 @@ from dash.exceptions import PreventUpdate
 
 from scenarios import schema
 from scenarios.presets import GROUPS, SCENARIO_BY_ID, SCENARIOS
+from scenarios.settings import VIEW_PANELS
 from surfaces import get_problem
 
 from . import ids, theme
 from .guard import guarded
+
+# A view's `panels` hint (scenarios.settings.VIEW_PANELS) -> what shows it: the lower row's plots (the η plot
+# draws the effective learning rate, dashed) and the step inspector (the optimizer's state at a step).
+HINTED = (ids.LOSS, ids.ETA, ids.PARAMS, ids.FIT, ids.INSPECTOR)
+PANEL_OF = {"loss": 0, "eta": 1, "lr": 1, "params": 2, "fit": 3, "state": 4}
+assert set(PANEL_OF) == set(VIEW_PANELS)
+PLAIN = ({"height": "260px"},) * 4 + ({},)  # as layouts/page.py lays them out
+HINT = {"outline": "3px solid #0072B2", "outlineOffset": "1px"}  # outside the plot, which covers its box
+# the named ones first in the row (in the order named), framed; the others as the page has them
+PANELS_JS = ("""function (settings) {
+    var named = ((settings || {}).view || {}).panels, at = {}, of = OF, hint = HINT;
+    (Array.isArray(named) ? named : []).forEach(function (p, n) {
+        var i = of[p];
+        if (typeof i === "number" && !(i in at)) at[i] = n;
+    });
+    return PLAIN.map(function (plain, i) {
+        return i in at ? Object.assign({}, plain, hint, {order: at[i] - 10}) : plain;
+    });
+}""".replace("OF", json.dumps(PANEL_OF)).replace("HINT", json.dumps(HINT)).replace("PLAIN", json.dumps(PLAIN)))
 
 # the course's guess table: (w, b, loss as the slides print it)
 GUESS_LIMIT = 50.0  # |w|, |b| of a guess (the table and the figure stay readable)
@@ -192,6 +214,9 @@ def register_scenario_callbacks(app) -> None:
         if not n or scenario is None or "quiz" not in scenario.view:
             raise PreventUpdate
         return quiz_panel(scenario.view["quiz"], True)
+
+    # a scenario's (or link's) panels hint: drawn in the browser from SETTINGS, whatever brought the view
+    app.clientside_callback(PANELS_JS, *[Output(gid, "style") for gid in HINTED], Input(ids.SETTINGS, "data"))
 
     app.clientside_callback(
         """function(n, cls) {

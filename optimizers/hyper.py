@@ -8,6 +8,7 @@ a message that names the bad part.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -18,6 +19,11 @@ import numpy as np
 NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 TRUE_WORDS = {"true", "on", "1", "yes"}
 FALSE_WORDS = {"false", "off", "0", "no"}
+# A value in [0, 1) whose declared range reaches five nines (β₂ of Adam, RMSProp's and AdaDelta's β) is about
+# how close it is to 1: its slider moves in u = −log10(1 − value), so 0.9, 0.99, 0.999, 0.9999 are u = 1, 2, 3, 4.
+NEAR_ONE_TOP = 0.99999
+SLIDER_DIGITS = 4  # significant digits of a slid value (of 1 − value on a near-one slider: 3)
+NEAR_ONE_DECIMALS = 6  # at most: a spec writes values with 6 significant digits (layouts/controls.py: fmt)
 
 
 class SpecError(ValueError):
@@ -89,6 +95,43 @@ class Hyper:
                 raise SpecError(f"{where}{self.name}={number:g} is not a whole number")
             return int(number)
         return number
+
+    @property
+    def slider_scale(self) -> str:
+        """How the page's slider moves: "log" (log10 of the value: η, ε), "near1" (−log10(1 − value):
+        β₂-like values, see NEAR_ONE_TOP) or "linear"."""
+        if self.log:
+            return "log"
+        if self.kind == "float" and self.lo >= 0 and NEAR_ONE_TOP <= self.hi < 1:
+            return "near1"
+        return "linear"
+
+    def slider_position(self, value: float) -> float:
+        """The slider position that shows `value` (clamped to the range; rounded to 6 decimals so a mark's
+        value sits exactly on its mark: −log10(1 − 0.999) is 2.9999999999999996)."""
+        value = min(max(float(value), self.lo), self.hi)
+        scale = self.slider_scale
+        if scale == "log":
+            return round(math.log10(value), 6) + 0.0
+        if scale == "near1":
+            return round(-math.log10(1.0 - value), 6) + 0.0  # + 0.0: never -0.0
+        return value
+
+    def slider_span(self) -> tuple[float, float]:
+        return self.slider_position(self.lo), self.slider_position(self.hi)
+
+    def slider_text(self, pos: float) -> str:
+        """The value at slider position `pos` as the box shows it (assets/descent.js: sliderText, same rule):
+        SLIDER_DIGITS significant digits; on a near-one slider 3 significant digits of 1 − value (at most
+        NEAR_ONE_DECIMALS decimals), so 0.999, 0.9995 and 0.99999 keep their nines."""
+        scale = self.slider_scale
+        if scale == "near1":
+            gap = float(f"{10.0 ** -pos:.3g}") if pos < 300 else 0.0
+            if gap <= 0:
+                return "1"  # past any declared top: refused as out of range
+            decimals = min(max(0, -math.floor(math.log10(gap)) + 2), NEAR_ONE_DECIMALS)
+            return f"{1.0 - gap:.{decimals}f}".rstrip("0").rstrip(".") or "0"
+        return f"{10.0 ** pos if scale == 'log' else pos:.{SLIDER_DIGITS}g}"
 
     def as_dict(self) -> dict:
         """JSON-friendly description (for `app.py list --json` and the page's controls)."""

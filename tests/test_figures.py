@@ -222,7 +222,7 @@ def test_a_new_start_on_a_2d_problem_reuses_the_cached_grid():
 
 
 # ----------------------------------------------------------------------------- what the figures show
-def test_a_diverged_marker_outside_the_window_is_pinned_to_its_edge_with_a_label():
+def test_a_diverged_marker_outside_the_window_is_pinned_to_its_edge_and_named_in_the_list():
     s = defaults("bowl")
     s["optimizers"] = ["gd:eta=5"]
     pl = figures.payload(simulate(s), "bowl")
@@ -232,8 +232,10 @@ def test_a_diverged_marker_outside_the_window_is_pinned_to_its_edge_with_a_label
     (x0, x1), (y0, y1) = grid["window"]
     assert len(div["x"]) == 1 and x0 <= div["x"][0] <= x1 and y0 <= div["y"][0] <= y1
     assert div["x"][0] in (x0, x1) or div["y"][0] in (y0, y1)  # on the edge, where the run left the map
-    assert div["text"] == ["diverged → step 5"] and div["marker"]["symbol"] == ["arrow"]
+    assert div["marker"]["symbol"] == ["arrow"] and "text" not in div  # no label of its own (D9: they piled up)
     assert div["cliponaxis"] is False
+    note = fig["layout"]["annotations"][-1]
+    assert note["visible"] and note["text"].endswith("GD (η=5) → step 5")
     assert pl["runs"][0]["msg"] == "diverged at step 5: loss exceeded 1e+06"  # the true story, in the banner
     assert pl["runs"][0]["msg"] in div["hovertemplate"]
 
@@ -246,7 +248,35 @@ def test_a_diverged_run_does_not_stretch_the_3d_z_axis():
     z0, z1 = fig["layout"]["scene"]["zaxis"]["range"]
     assert z0 <= 0 and 25 <= z1 < 50  # ½(5² + 5²) = 25 at the corners
     div = meta_traces(fig, "div")[0]
-    assert z0 <= div["z"][0] <= z1 and div["text"][0].startswith("diverged → step")
+    assert z0 <= div["z"][0] <= z1 and div["mode"] == "markers"  # no WebGL text to pile up (D9)
+
+
+def test_the_divergence_list_names_each_diverged_run_once_in_the_corner_away_from_the_markers():
+    s = defaults("bowl")
+    s["optimizers"] = ["gd:eta=0.1", *[f"gd:eta={e}" for e in (3, 4, 5, 6, 7, 8, 9, 10)]]
+    pl = figures.payload(simulate(s), "bowl")
+    grid = figures.surface_grid("bowl")
+    fig = figures.contour_figure(grid, pl)
+    note = fig["layout"]["annotations"][-1]
+    lines = note["text"].split("<br>")
+    assert lines[0] == "<b>diverged</b>" and lines[-1] == "… and 2 more (see the table)"
+    assert lines[1] == '<span style="color:#D55E00">✕</span> GD (η=3) → step 9'  # 0.1 converges: not listed
+    assert len(lines) == 2 + figures.DIV_LINES
+    # GD from (-4, 3) on ½|θ|² flips sign each step, growing: 8 markers pinned on two corners of the map (the
+    # labels beside them piled up there, D9); the list takes the first free corner, top right
+    ends = {(d["x"][0], d["y"][0]) for d in meta_traces(fig, "div") if d["x"]}
+    assert ends == {(5, -5), (-5, 5)}
+    assert (note["x"], note["y"], note["xanchor"], note["yanchor"]) == (1, 1, "right", "top")
+    quiet = figures.contour_figure(grid, figures.payload(simulate({**s, "optimizers": ["gd:eta=0.1"]}), "bowl"))
+    assert quiet["layout"]["annotations"][-1]["visible"] is False
+
+
+def test_side_by_side_panels_say_diverged_in_their_own_corner():
+    s = {**defaults("bowl"), "optimizers": ["gd:eta=0.1", "gd:eta=5"]}
+    fig = figures.contour_figure(figures.surface_grid("bowl"), figures.payload(simulate(s), "bowl"), mode="side")
+    notes = {a["name"]: a for a in fig["layout"]["annotations"] if a.get("name", "").startswith("dl-div")}
+    assert notes["dl-div:0"]["visible"] is False
+    assert notes["dl-div:1"]["text"] == "diverged<br>→ step 5" and notes["dl-div:1"]["xref"] == "x2 domain"
 
 
 def test_short_labels_wrap_long_settings_for_small_panels():
@@ -279,7 +309,8 @@ def test_side_by_side_has_one_panel_per_run(default_view):
     assert sum(t["type"] == "contour" for t in fig["data"]) == 3
     assert [t["xaxis"] for t in fig["data"] if t["type"] == "contour"] == ["x", "x2", "x3"]
     assert not [k for k in fig["layout"] if k.startswith("scene")]
-    assert [a["text"] for a in fig["layout"]["annotations"]] == ["GD<br>η=1", "Momentum<br>η=1, γ=0.9", "Adam<br>η=0.1"]
+    titles = [a["text"] for a in fig["layout"]["annotations"] if a.get("visible", True)]  # no run diverged
+    assert titles == ["GD<br>η=1", "Momentum<br>η=1, γ=0.9", "Adam<br>η=0.1"]
     surf = figures.surface_figure(grid, pl, mode="side")
     assert sorted(k for k in surf["layout"] if k.startswith("scene")) == ["scene", "scene2", "scene3"]
     assert surf["layout"]["scene"]["domain"]["x"][1] < surf["layout"]["scene2"]["domain"]["x"][0]
@@ -347,3 +378,29 @@ def test_with_lookahead_points_an_eta_change_resends_only_the_contour_map():
     assert look[0]["name"].startswith("nag:eta=0.5")
     third = callbacks.render({**s, "problem": "bowl", "start": [-4.0, 3.0]}, second["drawn"], False)
     assert set(third["figs"]) == {"surface", "contour", "loss", "eta", "params", "fit"}  # a new surface: all
+
+
+def test_an_epoch_axis_puts_each_run_at_its_passes_over_the_data_and_keeps_the_step_for_clicks():
+    """The stochastic scenario's hint x_axis: epoch. sigmoid-valley has N = 3 points: full batch 1 update an
+    epoch, stochastic 3, mini-batches of 2 ⌈3/2⌉ = 2 (by hand)."""
+    from scenarios.presets import SCENARIO_BY_ID
+
+    s = SCENARIO_BY_ID["stochastic-vs-full"].full_settings()
+    assert s["view"]["x_axis"] == "epoch"
+    out = callbacks.render(s, {}, live_on=False)
+    loss = out["figs"]["loss"]
+    assert loss["layout"]["xaxis"]["title"]["text"] == "epoch"
+    lines = [t for t in loss["data"] if t["meta"]["at"] == "all"]
+    assert [round(max(t["x"]), 6) for t in lines] == [300, 100, 150]  # 300 updates each
+    for t, per in zip(lines, (1, 3, 2), strict=True):
+        assert all(abs(x - k / per) <= 1e-4 * k / per for x, k in zip(t["x"], t["customdata"], strict=True))  # 5 digits
+    assert [out["traj"]["runs"][j]["upe"] for j in range(3)] == [1, 3, 2]
+    for which in ("eta", "params"):
+        assert out["figs"][which]["layout"]["xaxis"]["title"]["text"] == "epoch"
+    # a click at epoch 50 of the stochastic run is step 150
+    click = {"points": [{"x": 50, "y": 0.1, "customdata": 150, "curveNumber": 2}]}
+    assert figures.step_click(click)["points"][0]["x"] == 150
+    assert figures.step_click({"points": [{"x": 7, "customdata": "150"}]})["points"][0]["x"] == 7  # not a number
+    # the default page stays on steps, and a change of axis is a new figure (not a patch of the old one)
+    plain = callbacks.render({**s, "view": {**s["view"], "x_axis": "step"}}, out["drawn"], live_on=False)
+    assert plain["figs"]["loss"]["layout"]["xaxis"]["title"]["text"] == "step"
