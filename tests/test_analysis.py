@@ -438,10 +438,41 @@ def test_the_current_eta_lines_follow_the_main_view():
     figs, _ = logic.compute(job, settings)
     lines = lambda shapes: [s["x0"] for s in shapes if s.get("name") == "current"]
     assert lines(figs[0]["layout"]["shapes"]) == [1.0, 1.0]
+    kept = logic.marks(job, figs)
+    fixed = [s for s in figs[0]["layout"]["shapes"] if s.get("name") != "current"]
+    assert kept == {"kind": "sweep", "fixed": fixed}
     moved = {**settings, "optimizers": ["gd:eta=0.3", "momentum:eta=2,gamma=0.9", "adam:eta=0.1"]}
-    assert lines(logic.moved_markers(job, moved, figs[0]["layout"]["shapes"])) == [0.3, 2.0]
+    kind, shapes = logic.moved(job, moved, kept)
+    assert kind == "shapes" and lines(shapes) == [0.3, 2.0] and shapes[:len(fixed)] == fixed
     other = {**settings, "optimizers": ["adam:eta=0.2"]}  # the sources are gone: no line
-    assert lines(logic.moved_markers(job, other, figs[0]["layout"]["shapes"])) == []
+    assert lines(logic.moved(job, other, kept)[1]) == []
+    for forged in (None, {"kind": "sweep", "fixed": [{"type": "path", "path": "M0"}]}, {"kind": "map"},
+                   {"kind": "sweep", "fixed": [{"type": "rect"}] * 401}):
+        assert logic.moved(job, moved, forged) is None
+
+
+def test_the_map_marker_follows_the_main_views_hyperparameters_without_a_new_map():
+    """The open circle sits at the source optimizer's (η, γ) as the main view has them now: a new η or γ
+    moves it; another problem, or the optimizer gone or replaced, takes it away (an empty trace 2)."""
+    from layouts.analysis.figures import MARKER_TRACE
+
+    settings = {**defaults("ravine"), "optimizers": ["gd:eta=0.1", "momentum:eta=0.05,gamma=0.5"]}
+    job = logic.build_job("map", [1], "", "eta=0.001:0.5:9:log", "gamma=0:0.95:7", 0, 40, "steps", settings)
+    figs, _ = logic.compute(job, settings)
+    marker = figs[0]["data"][MARKER_TRACE]
+    assert marker["name"] == "current" and (marker["x"], marker["y"]) == ([0.05], [0.5])
+    kept = logic.marks(job, figs)
+    assert kept == {"kind": "map"}
+    tuned = {**settings, "optimizers": ["gd:eta=0.1", "momentum:eta=0.2,gamma=0.8"]}
+    assert logic.moved(job, tuned, kept) == ("marker", (0.2, 0.8))
+    default_gamma = {**settings, "optimizers": ["gd:eta=0.1", "momentum:eta=0.01"]}  # γ from the declaration
+    assert logic.moved(job, default_gamma, kept) == ("marker", (0.01, 0.9))
+    for gone in ({**settings, "optimizers": ["gd:eta=0.1", "adam:eta=0.1"]}, {**settings, "optimizers": ["gd"]},
+                 {**defaults("bowl"), "optimizers": ["gd:eta=0.1", "momentum:eta=0.2,gamma=0.8"]}):
+        assert logic.moved(job, gone, kept) == ("marker", None)
+    assert logic.moved(job, tuned, {"kind": "sweep", "fixed": []}) is None
+    basin_job = logic.build_job("basin", [0], "", "", "", 4, 10, "steps", settings)
+    assert logic.marks(basin_job, logic.compute(basin_job, settings)[0]) is None
 
 
 def test_a_basin_on_the_4d_neuron_varies_the_main_views_dims_from_its_start():

@@ -157,16 +157,23 @@ def map_figure(result: MapResult, metric: str = "steps", marker: tuple[float, fl
          "hovertemplate": f"{_label(names[0])}=%{{x:.4g}}, {_label(names[1])}=%{{y:.4g}}: "
                           "%{z:.0f} → 1 diverged, 0 never reached the target<extra></extra>"},
     ]
-    if marker is not None:
-        data.append({"type": "scatter", "x": [marker[0]], "y": [marker[1]], "mode": "markers", "name": "current",
-                     "marker": {"symbol": "circle-open", "size": 14, "color": "#fff", "line": {"width": 3}},
-                     "hoverinfo": "skip"})
+    data.append(current_cell_trace(marker))
     return figure(data, clickmode="event", hovermode="closest",
                   title={"text": f"{result.spec} on {result.problem}: {METRICS[metric]} after {result.steps} steps "
                                  f"(dark red: diverged, grey: never ≤ {result.target:.3g})", "font": {"size": 13}},
                   xaxis={"type": "log" if _is_log(x) else "linear", "title": {"text": _label(names[0])}},
                   yaxis={"type": "log" if _is_log(y) else "linear", "title": {"text": _label(names[1])}},
                   margin={"l": 70, "r": 20, "t": 50, "b": 50})
+
+
+MARKER_TRACE = 2  # the map's "current" marker: always trace 2 (empty when no optimizer matches), so it can move
+
+
+def current_cell_trace(marker: tuple[float, float] | None) -> dict:
+    """The open circle at the main view's current configuration (moved by a Patch of its x and y)."""
+    return {"type": "scatter", "x": [] if marker is None else [marker[0]], "y": [] if marker is None else [marker[1]],
+            "mode": "markers", "name": "current", "hoverinfo": "skip", "showlegend": False,
+            "marker": {"symbol": "circle-open", "size": 14, "color": "#fff", "line": {"width": 3}}}
 
 
 def sweep_figure(result: MapResult, metric: str = "steps") -> dict:

@@ -1,6 +1,7 @@
 """Component ids of the analysis lab (kept beside its code; all start with dl-an-)."""
 
 SECTION = "dl-an"
+SUMMARY = "dl-an-summary"  # the card's <summary>: its clicks open and close the card
 KIND = "dl-an-kind"  # sweep | map | basin
 OPTS = "dl-an-opts"  # which of the main view's optimizers (checklist of their indices)
 SWEEP_RANGE = "dl-an-sweep-range"  # "LO:HI:N[:log]" for η
@@ -21,3 +22,6 @@ GRAPH2 = "dl-an-graph2"  # the second basin map (GD vs momentum side by side)
 CONTROLS = "dl-an-controls"
 CSV = "dl-an-csv"  # button: the shown map as CSV
 DOWNLOAD = "dl-an-download"
+VIEW_FEED = "dl-an-view-feed"  # store: the main view's settings, passed on only when they ask for a new analysis
+FOLLOW_FEED = "dl-an-follow-feed"  # store: the main view's settings, passed on only while a sweep or map is shown
+MARKS = "dl-an-marks"  # store: what the "current" markers of the shown sweep or map need (logic.marks)

@@ -146,8 +146,9 @@ def _job_problem(value):
     return None
 
 
-def current_etas(job, settings: dict | None) -> list[float | None]:
-    """η of the main-view optimizer each curve of a sweep came from (None: it matches none now)."""
+def current_of(job, settings: dict | None, names: list[str]) -> list[list[float | None] | None]:
+    """The values of `names` in the main-view optimizer each analysed optimizer came from, as the main view
+    is now (None: the view is on another problem, or that optimizer is gone or another one now)."""
     request, problem, _, _, sources = check_job(job)
     same = settings is not None and job_problem(settings) == job["problem"]
     specs = settings.get("optimizers") if same else None
@@ -155,8 +156,20 @@ def current_etas(job, settings: dict | None) -> list[float | None]:
     for k, i in enumerate(sources):
         same = specs and i is not None and i < len(specs) and \
             parse_spec(specs[i]).optimizer.id == parse_spec(request.optimizers[k]).optimizer.id
-        out.append(current_values(specs[i], ["eta"])[0] if same else None)
+        out.append(current_values(specs[i], names) if same else None)
     return out
+
+
+def current_etas(job, settings: dict | None) -> list[float | None]:
+    """η of the main-view optimizer each curve of a sweep came from (None: it matches none now)."""
+    return [values[0] if values else None for values in current_of(job, settings, ["eta"])]
+
+
+def current_cell(job, settings: dict | None) -> tuple[float, float] | None:
+    """A hyperparameter map's "current" point: the map's two names in the optimizer it came from, now."""
+    request = check_job(job)[0]
+    values = current_of(job, settings, [a.name for a in request.vary])[0]
+    return tuple(values) if values and None not in values else None
 
 
 def compute(job, settings: dict | None, progress=None) -> tuple[list[dict], str]:
@@ -164,18 +177,10 @@ def compute(job, settings: dict | None, progress=None) -> tuple[list[dict], str]
     request, problem, start, convention, sources = check_job(job)
     results = run_analysis(request, problem, start=start, convention=convention, dims=job_dims(job),
                            progress=progress)
-    specs = (settings or {}).get("optimizers") or []
-    names = [a.name for a in request.vary]
-
-    def source_spec(k):
-        i = sources[k]
-        return specs[i] if i is not None and i < len(specs) else None
-
     if request.kind == "sweep":
         figs = [sweep_curves(results, list(request.optimizers), current_etas(job, settings))]
     elif request.kind == "map":
-        marker = current_values(source_spec(0), names) if source_spec(0) else None
-        figs = [map_figure(results[0], request.metric, tuple(marker) if marker and None not in marker else None)]
+        figs = [map_figure(results[0], request.metric, current_cell(job, settings))]
     else:
         figs = [basin_figure(r, problem, start) for r in results]
     runs = sum(r.runs for r in results)
@@ -257,10 +262,31 @@ def csv_file(job) -> dict:
     return {"content": text, "filename": f"{request.kind}-{problem.id}.csv", "type": "text/csv"}
 
 
-def moved_markers(job, settings: dict, shapes) -> list[dict] | None:
-    """A sweep figure's shapes with the "current η" lines redrawn for the main view as it is now."""
+def marks(job, figs: list[dict]) -> dict | None:
+    """What the MARKS store keeps of a drawn analysis so the "current" markers can follow the main view
+    without the figure being sent back: a sweep's other shapes (the shaded diverging ranges); for a map,
+    only that it is one (its marker is trace MARKER_TRACE). None for basin maps: nothing follows there."""
+    kind = check_job(job)[0].kind
+    if kind == "sweep":
+        shapes = figs[0]["layout"].get("shapes", [])
+        return {"kind": "sweep", "fixed": [s for s in shapes if s.get("name") != "current"]}
+    return {"kind": "map"} if kind == "map" else None
+
+
+SHAPE_KEYS = {"type", "x0", "x1", "yref", "y0", "y1", "fillcolor", "opacity", "line", "layer"}
+MAX_FIXED_SHAPES = 400  # ≤ 200 values per sweep: ≤ 100 separate diverging ranges per curve, ≤ 4 curves
+
+
+def moved(job, settings: dict, kept) -> tuple[str, object] | None:
+    """The "current" markers redrawn for the main view as it is now: ("shapes", a sweep's full shape list)
+    or ("marker", (x, y) or None) for a map. `kept` is the MARKS store as the browser sent it back."""
     request = check_job(job)[0]
-    if request.kind != "sweep" or not isinstance(shapes, list):
+    if request.kind == "map" and kept == {"kind": "map"}:
+        return "marker", current_cell(job, settings)
+    if request.kind != "sweep" or not (isinstance(kept, dict) and kept.get("kind") == "sweep"):
         return None
-    kept = [s for s in shapes if isinstance(s, dict) and s.get("name") != "current"]
-    return kept + current_markers(current_etas(job, settings))
+    fixed = kept.get("fixed")
+    if not (isinstance(fixed, list) and len(fixed) <= MAX_FIXED_SHAPES
+            and all(isinstance(s, dict) and set(s) <= SHAPE_KEYS and s.get("type") == "rect" for s in fixed)):
+        return None
+    return "shapes", fixed + current_markers(current_etas(job, settings))

@@ -47,14 +47,19 @@ def analysis_section() -> html.Details:
         html.Span([html.Progress(id=ids.PROGRESS, value="0", max="1"),
                    html.Button("cancel", id=ids.CANCEL, className="dl-button")],
                   id=ids.PROGRESS_WRAP, style=HIDE, className="dl-an-progress"),
-    ], id=ids.CONTROLS, className="dl-an-controls")
+    ], id=ids.CONTROLS, className=f"dl-an-controls dl-an-show-{DEFAULTS['kind']}")
     return html.Details([
-        html.Summary(html.H3("Analysis lab: many runs at once", className="dl-an-title")),
+        html.Summary(html.H3("Analysis lab: many runs at once", className="dl-an-title"), id=ids.SUMMARY),
         controls,
         html.P(HINTS["sweep"], id=ids.SECTION + "-hint", className="dl-hint"),
         html.Div(id=ids.MSG, className="dl-an-msg", role="status"),
-        dcc.Store(id=ids.JOB, data=None),
+        # the stores others listen to start as {}, not None: a memory dcc.Store whose data is None sets it
+        # again when it mounts, and that "change" would fire their callbacks on every page view
+        dcc.Store(id=ids.JOB, data={}),
         dcc.Store(id=ids.SHOWN, data=None),
+        dcc.Store(id=ids.MARKS, data=None),
+        dcc.Store(id=ids.VIEW_FEED, data={}),
+        dcc.Store(id=ids.FOLLOW_FEED, data={}),
         html.Div([
             dcc.Graph(id=ids.GRAPH, figure={"data": [], "layout": {}}, config=GRAPH_CONFIG, className="dl-an-graph"),
             dcc.Graph(id=ids.GRAPH2, figure={"data": [], "layout": {}}, config=GRAPH_CONFIG, className="dl-an-graph",
