@@ -18,7 +18,7 @@ from dash import dcc, html
 from optimizers import CONVENTIONS, OPTIMIZERS, SCHEDULES, Hyper, SpecError, parse_batching, parse_schedule, parse_spec
 from scenarios import schema
 from scenarios.budgets import MAX_OPTIMIZERS, MAX_PAGE_STARTS, MAX_PAGE_STEPS
-from scenarios.settings import check_start, problem_eta, problem_of
+from scenarios.settings import VIEW_X_AXES, check_start, problem_eta, problem_of
 from surfaces import PROBLEM_IDS, get_problem
 
 from . import figures, ids
@@ -187,7 +187,11 @@ def global_controls(settings: dict, problem) -> html.Div:
         _glob_row("view", dcc.RadioItems(id=ids.glob("mode"), options=[{"label": b, "value": a} for a, b in MODES],
                                          value=view.get("mode", "overlay"), inline=True, className="dl-radio"), "mode"),
     ]
-    if problem.n_points is not None:
+    if problem.n_points is not None:  # epochs differ from steps only with data (stochastic, mini-batch)
+        rows.append(_glob_row("plots against", dcc.RadioItems(id=ids.glob("x_axis"), options=list(VIEW_X_AXES),
+                                                              value=view.get("x_axis", "step"), inline=True,
+                                                              className="dl-radio"), "x_axis",
+                              "the x axis of the loss, η and parameter plots: updates, or passes over the data"))
         rows.append(html.Div([_label("shuffle"), dcc.Checklist(id=ids.glob("shuffle"), options=[{"label": " on",
                                                                                               "value": "on"}],
                                                                value=["on"] if settings["shuffle"] else [],
@@ -383,6 +387,12 @@ def _globals(settings: dict, v: dict, msgs: dict) -> dict:
             view["mode"] = mode
         else:
             msgs["mode"] = f"view {schema.short(mode)} is not one of {', '.join(dict(MODES))}"
+    if ("g", None, "x_axis") in v:
+        axis = v[("g", None, "x_axis")]
+        if isinstance(axis, str) and axis in VIEW_X_AXES:
+            view["x_axis"] = axis
+        else:
+            msgs["x_axis"] = f"plots against {schema.short(axis)}: use {' or '.join(VIEW_X_AXES)}"
     if ("g", None, "dim0") in v or ("g", None, "dim1") in v:
         dims = [v.get(("g", None, "dim0")), v.get(("g", None, "dim1"))]
         dim = problem_of(settings).dim

@@ -30,7 +30,7 @@ HINTED = (ids.LOSS, ids.ETA, ids.PARAMS, ids.FIT, ids.INSPECTOR)
 PANEL_OF = {"loss": 0, "eta": 1, "lr": 1, "params": 2, "fit": 3, "state": 4}
 assert set(PANEL_OF) == set(VIEW_PANELS)
 PLAIN = ({"height": "260px"},) * 4 + ({},)  # as layouts/page.py lays them out
-HINT = {"outline": "3px solid #0072B2", "outlineOffset": "1px"}  # outside the plot, which covers its box
+HINT = {"outline": "3px solid #0072B2", "outlineOffset": "1px", "minHeight": "2.5em"}  # outside the plot (over it)
 # the named ones first in the row (in the order named), framed; the others as the page has them
 PANELS_JS = ("""function (settings) {
     var named = ((settings || {}).view || {}).panels, at = {}, of = OF, hint = HINT;

@@ -404,3 +404,15 @@ def test_an_epoch_axis_puts_each_run_at_its_passes_over_the_data_and_keeps_the_s
     # the default page stays on steps, and a change of axis is a new figure (not a patch of the old one)
     plain = callbacks.render({**s, "view": {**s["view"], "x_axis": "step"}}, out["drawn"], live_on=False)
     assert plain["figs"]["loss"]["layout"]["xaxis"]["title"]["text"] == "step"
+
+
+def test_the_plots_against_control_switches_the_epoch_axis_and_refuses_anything_else():
+    from layouts import controls
+
+    s = defaults()  # sigmoid-2pt: a data problem, so the control is there
+    assert "x_axis" in str(controls.global_controls(s, callbacks.problem_of(s)))
+    new, msgs = controls.apply_controls(s, {("g", None, "x_axis"): "epoch"})
+    assert new["view"]["x_axis"] == "epoch" and not msgs
+    kept, msgs = controls.apply_controls(new, {("g", None, "x_axis"): "<list>"})
+    assert kept["view"]["x_axis"] == "epoch" and "use step or epoch" in msgs["x_axis"]
+    assert "x_axis" not in str(controls.global_controls(defaults("bowl"), callbacks.problem_of(defaults("bowl"))))

@@ -5,7 +5,7 @@ other plots stay as the page has them. Read from what the browser drew (Plotly's
 
 from __future__ import annotations
 
-from .conftest import js, severe_logs, wait_until
+from .conftest import js, pid, severe_logs, wait_until
 from .test_defects import settled, start
 from .test_scenarios_page import choose
 
@@ -62,6 +62,7 @@ def test_scenario_hints_draw_epochs_and_show_the_panels_they_name(dash_duo, shot
     assert 290 <= found["range"][1] <= 350 and "300" in found["ticks"]  # ticks in epochs: full batch ends at 300
     for gid in ("dl-eta", "dl-params"):  # every step-indexed plot
         assert axis(dash_duo, gid)["title"] == "epoch"
+    assert dash_duo.find_element(pid(name="x_axis", type="g") + " input[value=epoch]").is_selected()
     shown = panels(dash_duo)
     assert shown["dl-loss"]["framed"] and not any(shown[g]["framed"] for g in LOWER[1:])
     assert all(p["shown"] and p["width"] > 100 and p["height"] > 100 for p in shown.values())  # the others stay
@@ -80,6 +81,12 @@ def test_scenario_hints_draw_epochs_and_show_the_panels_they_name(dash_duo, shot
     assert lr == ["AdaGrad (η=0.1): lr w", "AdaGrad (η=0.1): lr b"], shown["dl-eta"]["traces"]
     js(dash_duo, "document.getElementById('dl-loss').scrollIntoView({block: 'end'})")
     shot("adagrad-lr")
+
+    # the control says step again, and switches the axis by itself
+    assert dash_duo.find_element(pid(name="x_axis", type="g") + " input[value=step]").is_selected()
+    dash_duo.find_element(pid(name="x_axis", type="g") + " input[value=epoch]").click()
+    wait_until(lambda: axis(dash_duo)["title"] == "epoch", 20, what="the epoch axis from the control")
+    assert [round(e) for e in axis(dash_duo)["ends"]] == [1000]  # AdaGrad on the full batch: an update an epoch
 
     # a scenario that names params and lr (sparse features): params first, then the η / lr plot
     load(dash_duo, "sparse-features", "Sparse features")
