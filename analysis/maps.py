@@ -70,7 +70,8 @@ class Summary:
         below = np.less_equal(loss, self.target, out=self.below)
         below &= self.unhit
         if below.any():
-            self.hit[below], self.unhit[below] = k, False
+            np.putmask(self.hit, below, k)
+            self.unhit ^= below  # below ⊆ unhit
         if self.progress is not None and time.monotonic() >= self.next_report:
             self.progress(k, self.steps)
             self.next_report = time.monotonic() + PROGRESS_EVERY

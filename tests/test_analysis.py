@@ -196,9 +196,9 @@ def test_basin_refuses_dims_that_are_not_two_parameters(dims):
         basin(get_problem("sigmoid-sparse-4d"), "gd", 3, 5, dims=dims)
 
 
-def test_the_in_place_himmelblau_kernel_of_big_maps_has_the_bits_of_the_plain_formulas():
-    """From IN_PLACE_RUNS runs on, loss_and_grad writes the gradient in place; loss and gradient must be the
-    bits of the surface's own loss and gradient formulas (the hand-written f and df)."""
+def test_the_row_kernel_of_himmelblau_for_big_maps_has_the_bits_of_the_plain_formulas():
+    """From IN_PLACE_RUNS runs on, loss_and_grad works on both coordinate rows at once, in place; loss and
+    gradient must be the bits of the surface's own loss and gradient formulas (the hand-written f and df)."""
     from surfaces.analytic import IN_PLACE_RUNS
 
     problem = get_problem("himmelblau")
