@@ -711,9 +711,11 @@
   function afterPaint(fn) { window.requestAnimationFrame(function () { window.requestAnimationFrame(fn); }); }
   function fmt(v) { return String(Number(Number(v).toPrecision(4))); }
   /* A slider position as the box shows it, and back (optimizers/hyper.py: Hyper.slider_text and slider_position,
-   * same rules): log10 of η, ε; u = -log10(1 - β) for β₂-like values, 3 significant digits of 1 - β kept. */
+   * same rules): log10 of η, ε; u = -log10(1 - β) for β₂-like values, 3 significant digits of 1 - β kept, a
+   * position within 0.015 of a mark (0.9 … 0.9999) taken as the mark (NEAR_ONE_SNAP). */
   function sliderText(pos, scale) {
     if (scale !== "near1") return fmt(scale === "log" ? Math.pow(10, pos) : pos);
+    if (Math.round(pos) >= 1 && Math.round(pos) <= 4 && Math.abs(pos - Math.round(pos)) <= 0.015) pos = Math.round(pos);
     var gap = Number(Math.pow(10, -pos).toPrecision(3));
     if (!(gap > 0)) return "1";
     return String(Number((1 - gap).toFixed(Math.min(6, Math.max(0, 2 - Math.floor(Math.log10(gap)))))));
@@ -796,9 +798,10 @@
         if (trig.indexOf('"hp-slider"') >= 0) {
           if (slider === null || slider === undefined) return [nu, nu];
           var t = trigId();
-          var text = sliderText(slider, scale);
-          if (t.id && typeof t.id.opt === "number" && released(t.id.opt, t.id.name, slider, settings, text)) return [nu, nu];
-          return [nu, text];
+          var text = sliderText(slider, scale), at = sliderPos(Number(text), scale);
+          var onMark = scale === "near1" && at === Math.round(at) && at !== slider ? at : nu;  // beside a mark: onto it
+          if (t.id && typeof t.id.opt === "number" && released(t.id.opt, t.id.name, slider, settings, text)) return [onMark, nu];
+          return [onMark, text];
         }
         var v = parseFloat(box);
         if (!isFinite(v) || String(box).trim() === "" || isNaN(Number(String(box).trim()))) return [nu, nu];

@@ -24,6 +24,7 @@ FALSE_WORDS = {"false", "off", "0", "no"}
 NEAR_ONE_TOP = 0.99999
 SLIDER_DIGITS = 4  # significant digits of a slid value (of 1 − value on a near-one slider: 3)
 NEAR_ONE_DECIMALS = 6  # at most: a spec writes values with 6 significant digits (layouts/controls.py: fmt)
+NEAR_ONE_SNAP = 0.015  # a slid position this close to a mark (u = 1 … 4: 0.9 … 0.9999) is the mark's value
 
 
 class SpecError(ValueError):
@@ -123,9 +124,12 @@ class Hyper:
     def slider_text(self, pos: float) -> str:
         """The value at slider position `pos` as the box shows it (assets/descent.js: sliderText, same rule):
         SLIDER_DIGITS significant digits; on a near-one slider 3 significant digits of 1 − value (at most
-        NEAR_ONE_DECIMALS decimals), so 0.999, 0.9995 and 0.99999 keep their nines."""
+        NEAR_ONE_DECIMALS decimals), so 0.999, 0.9995 and 0.99999 keep their nines; a handle left within
+        NEAR_ONE_SNAP (about a step) of a mark is the mark's value, so a drag onto 0.999 gives 0.999."""
         scale = self.slider_scale
         if scale == "near1":
+            if 1 <= round(pos) <= 4 and abs(pos - round(pos)) <= NEAR_ONE_SNAP:
+                pos = round(pos)
             gap = float(f"{10.0 ** -pos:.3g}") if pos < 300 else 0.0
             if gap <= 0:
                 return "1"  # past any declared top: refused as out of range

@@ -33,7 +33,7 @@ def centre(dash_duo, css: str) -> float:
                         "return r.left + r.width / 2;", css)
 
 
-def drag_to_mark(dash_duo, text: str, u: float) -> str:
+def drag_to_mark(dash_duo, text: str, u: float, on_mark: bool = True) -> str:
     """Drag the β₂ handle until it sits on the mark labelled `text` (position u), as a user watching the handle
     does; the box's value once the page settled. The slider (Radix) maps the pointer over its whole width but
     draws the handle and the marks inset by half a handle at the ends: the pointer ends a few pixels off the
@@ -49,7 +49,8 @@ def drag_to_mark(dash_duo, text: str, u: float) -> str:
     wait_until(lambda: box_value(dash_duo) != before, 15, what=f"the box to follow the drag to {text}")
     settled(dash_duo)
     grip_at = centre(dash_duo, SLIDER + " [role=slider]")
-    assert abs(grip_at - (mark.rect["x"] + mark.rect["width"] / 2)) < 2, "the handle is not on the mark"
+    if on_mark:
+        assert abs(grip_at - (mark.rect["x"] + mark.rect["width"] / 2)) < 2, "the handle is not on the mark"
     return box_value(dash_duo)
 
 
@@ -72,18 +73,20 @@ def test_beta2_reaches_0_999_and_0_9999_by_dragging_and_every_view_of_it_agrees(
     wait_until(lambda: float(handle(dash_duo).get_attribute("aria-valuenow")) == 1, 15, what="the handle at 0.9")
     agrees(dash_duo, "0.9")
 
-    far = drag_to_mark(dash_duo, "0.9999", 4)
-    assert abs(-math.log10(1 - float(far)) - 4) <= 0.03, far  # within a pixel or so of the mark
-    agrees(dash_duo, far)
+    assert drag_to_mark(dash_duo, "0.9999", 4) == "0.9999"  # a pixel off the mark is the mark (NEAR_ONE_SNAP)
+    agrees(dash_duo, "0.9999")
     shot("beta2-0.9999")
 
-    near = drag_to_mark(dash_duo, "0.999", 3)
-    assert abs(-math.log10(1 - float(near)) - 3) <= 0.03, near
-    assert float(near) < float(far)  # distinguishable
-    agrees(dash_duo, near)
-
-    type_into(dash_duo, BOX, "0.999")
-    wait_until(lambda: float(handle(dash_duo).get_attribute("aria-valuenow")) == 3, 15, what="the handle on 0.999")
+    assert drag_to_mark(dash_duo, "0.999", 3) == "0.999"
     agrees(dash_duo, "0.999")
+
+    between = drag_to_mark(dash_duo, "0.99", 2.5, on_mark=False)  # half way: 1 − 10^−2.5 = 0.99684
+    assert abs(-math.log10(1 - float(between)) - 2.5) <= 0.03, between
+    agrees(dash_duo, between)
+
+    type_into(dash_duo, BOX, "0.9995")  # typed between the marks: the handle goes where it belongs
+    wait_until(lambda: abs(float(handle(dash_duo).get_attribute("aria-valuenow")) - 3.30103) < 0.006, 15,
+               what="the handle at 0.9995")
+    agrees(dash_duo, "0.9995")
     time.sleep(0.3)
     assert severe_logs(dash_duo) == []
