@@ -242,19 +242,18 @@ def test_exported_html_animation_waits_for_play_and_keeps_its_contour_fill_while
 
 
 # ----------------------------------------------------------------------------- D8 Live mode
-def test_live_mode_says_the_comparison_waits_instead_of_showing_stale_numbers(dash_duo):
+def test_live_mode_shows_the_live_runs_numbers_instead_of_stale_ones(dash_duo):
     start(dash_duo)
     settled(dash_duo)
     before = dash_duo.find_element("#dl-table").text
-    assert "final loss" in before
-    dash_duo.find_element("#dl-live-toggle").click()
-    wait_until(lambda: "Live" in dash_duo.find_element("#dl-table").text, 20, what="the table's Live note")
-    dash_duo.find_element("#dl-live-toggle").click()  # pause, change η: the note stays (no stale numbers back)
+    assert "final loss" in before and "Live" not in before
+    dash_duo.find_element("#dl-live-toggle").click()  # the live runs' numbers (tests/browser/test_live_table.py)
+    wait_until(lambda: "Live: after" in dash_duo.find_element("#dl-table").text, 20, what="the live table")
+    dash_duo.find_element("#dl-live-toggle").click()  # pause, change η: the live numbers stay (no stale ones back)
     wait_until(lambda: "paused" in dash_duo.find_element("#dl-live-label").text, 10, what="paused")
     type_into(dash_duo, pid(type="hp-box", opt=0, name="eta"), "0.5")
     settled(dash_duo)
-    assert "Live" in dash_duo.find_element("#dl-table").text and "final loss" not in dash_duo.find_element(
-        "#dl-table").text
+    assert "Live: after" in dash_duo.find_element("#dl-table").text
     dash_duo.find_element("#dl-live-exit").click()  # exit: the table of the current settings
     wait_until(lambda: dash_duo.find_element("#dl-table td").text == "GD (η=0.5)", 20, what="table after Live")
     assert severe_logs(dash_duo) == []
