@@ -131,7 +131,8 @@ def test_the_upload_control_refuses_over_max_upload_bytes_and_the_page_says_so()
     assert props["data-max-bytes"] == str(budgets.MAX_UPLOAD_BYTES)
     assert props["data-limit-kb"] == str(budgets.MAX_SETTINGS_BYTES // 1000)
     script = open("assets/upload_limit.js", encoding="utf-8").read()
-    assert "settings files are at most" in script and "The current view is kept." in script
+    assert '"settings files") + " are at most "' in script and "The current view is kept." in script
+    # the page's wording in a real browser, for settings and data files: tests/browser/test_upload_limit.py
 
 
 def _walk(component):
