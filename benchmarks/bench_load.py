@@ -71,6 +71,21 @@ def free_port() -> int:
 NICE: list[str] = []  # ["nice", "-n", "-10"] with --nice: server and locust ahead of other work on a shared machine
 
 
+def session_nice(nice: int) -> None:
+    """Where the kernel groups processes by session (autogroup: /proc/sys/kernel/sched_autogroup_enabled), a
+    process's nice only counts against its own session, and every busy session gets an equal share: give
+    this session's group the nice too, or --nice does nothing against other sessions' work."""
+    import atexit
+
+    group = Path("/proc/self/autogroup")
+    try:
+        before = group.read_text(encoding="utf-8").split()[-1]  # "/autogroup-2216 nice 0"
+        group.write_text(str(nice), encoding="utf-8")
+        atexit.register(group.write_text, before, encoding="utf-8")  # the session outlives this run
+    except OSError as err:  # no autogroup, or not allowed
+        print(f"(session nice not set: {err})", file=sys.stderr)
+
+
 def start_gunicorn(app_dir: Path, port: int, workers: int, env: dict | None = None,
                    threads: int = 1) -> subprocess.Popen:
     cmd = [*NICE, sys.executable, "-m", "gunicorn", "app:server", "-w", str(workers), "-b", f"127.0.0.1:{port}",
@@ -514,6 +529,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     if args.nice is not None:
         NICE[:] = ["nice", "-n", str(args.nice)]
+        session_nice(args.nice)
     out = args.out or Path(tempfile.mkdtemp(prefix="dl-load-"))
     out.mkdir(parents=True, exist_ok=True)
     port = free_port()
