@@ -5,8 +5,8 @@ Data flow
                                       └──> full figures + TRAJ when the problem / view / optimizer list changes
   SETTINGS ──(render_controls, only when the set of controls changes)──> sidebar
   playback: assets/descent.js only (no server callback listens to the playback bar)
-  Live: LIVE_TICK ──(live_tick)──> TRAJ Patch (extend by a chunk, resumed from the engine's checkpoint)
-                                  └──> the comparison table of the steps done so far (layouts/live_table.py)
+  Live (layouts/live.py): LIVE_TICK ──(live_tick)──> TRAJ Patch (extend by a chunk, from the engine's checkpoint)
+                                                     └──> the comparison table after the steps done so far
 """
 
 from __future__ import annotations
@@ -17,14 +17,16 @@ import numpy as np
 from dash import ALL, MATCH, ClientsideFunction, Input, Output, Patch, State, ctx, html, no_update, set_props
 from dash.exceptions import PreventUpdate
 
-from optimizers import SpecError, parse_batching, parse_spec, run_spec
+from optimizers import parse_spec
 from scenarios import schema
-from scenarios.budgets import LIVE_CHUNK, MAX_INSPECT_WORK, MAX_LIVE_STEPS
-from scenarios.settings import parse_settings, problem_key, problem_of, simulate, start_points
+from scenarios.budgets import MAX_INSPECT_WORK
+from scenarios.settings import parse_settings, problem_key, problem_of, simulate
 
-from . import controls, figures, ids, live_table, metrics, scenario_ui, share, theme
+from . import controls, figures, ids, scenario_ui, share, theme
 from .analysis.callbacks import register_analysis_callbacks
+from .comparison import metric_rows, table
 from .guard import guarded
+from .live import register_live
 from .own_problem import register_own_problem
 
 CONTROL_INPUTS = (("batch", "value"), ("batch-k", "value"), ("g", "value"), ("start", "value"))  # main `update`
@@ -61,43 +63,6 @@ def common(settings: dict) -> list:
     """Settings every run depends on: a change re-runs all optimizers."""
     return [problem_key(settings), list(settings["start"]), settings["steps"], settings["shuffle"],
             settings["seed"], settings["convention"], settings.get("starts", 1)]
-
-
-def known_min(problem) -> float | None:
-    if not problem.minima:
-        return None
-    with np.errstate(all="ignore"):
-        return float(np.min(problem.loss(np.array(problem.minima, dtype=float))))
-
-
-def metric_rows(trajs, problem, first_opt: int = 0) -> list[dict]:
-    rows = metrics.comparison(trajs, known_min(problem) if problem.minima else 0.0)
-    for row in rows:
-        t = trajs[row["opt"]]
-        row["label"] = figures.run_name(t.label, None if t.runs == 1 else row["run"])  # as the legends name it
-        row["opt"] += first_opt
-        searched = trajs[row["opt"] - first_opt]
-        if searched.evaluations is not None:  # a line search: loss evaluations per update, averaged over the run
-            last = searched.last_row(row["run"])
-            row["evals"] = float(searched.evaluations[1: last + 1, row["run"]].mean()) if last > 0 else None
-    return rows
-
-
-def table(rows: list[dict]) -> html.Table:
-    def num(v, f="{:.4g}"):
-        return "—" if v is None or (isinstance(v, float) and not math.isfinite(v)) else f.format(v)
-    head = ["optimizer", "final loss", "epochs", f"steps to loss ≤ min + {metrics.TOLERANCE:g}", "path length",
-            "u-turns", "diverged at"]
-    searched = any("evals" in r for r in rows)  # the loss evaluations column only when a line search ran
-    head += ["loss evals / step"] if searched else []
-    body = [html.Tr([html.Td(r["label"], className="dl-swatch", style={"borderLeftColor": f"var(--c{r['opt'] % 12})"}),
-                     html.Td(num(r["final_loss"])), html.Td(num(r.get("epochs"), "{:.4g}")),
-                     html.Td(num(r["steps_to_tol"], "{}")),
-                     html.Td(num(r["path_length"], "{:.3g}")), html.Td(str(r["u_turns"])),
-                     html.Td(num(r["diverged_at"], "step {}"), className="dl-bad" if r["diverged_at"] else ""),
-                     *([html.Td(num(r.get("evals"), "{:.3g}"))] if searched else [])])
-            for r in rows]
-    return html.Table([html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(body)], className="dl-table")
 
 
 def status(rows: list[dict], payload_runs: list[dict] | None = None, notices=()) -> list:
@@ -422,130 +387,3 @@ def inspector(trajs, k: int) -> html.Div:
                                  className="dl-insp-run"))
     return html.Div([html.P(f"step {k}; vectors are over ({names}); g, lr: the update that produced this step"),
                      *rows], className="dl-insp")
-
-
-# ----------------------------------------------------------------------------- Live mode
-def live_chunk(settings: dict, live: dict) -> tuple[Patch, dict]:
-    """Advance every run LIVE_CHUNK steps from its checkpoint with the current settings; the Patch appends,
-    and the comparison numbers (live["table"], when there) take in the chunk's rows."""
-    problem = problem_of(settings)
-    spans = np.array([hi - lo for lo, hi in problem.window], dtype=float)
-    batching = parse_batching("full", shuffle=settings["shuffle"], seed=settings["seed"])
-    patch, R = Patch(), settings.get("starts", 1)
-    ckpts, specs, done = list(live["ckpt"]), list(live["specs"]), list(live["done"])
-    step, numbers = live["step"], live.get("table")
-    runs = list(numbers["runs"]) if numbers else None
-    for i, spec in enumerate(settings["optimizers"][: len(specs)]):
-        try:
-            traj = run_spec(problem, spec, start_points(settings), LIVE_CHUNK, convention=settings["convention"],
-                            batching=batching, resume=ckpts[i])
-        except SpecError:
-            continue
-        for r in range(traj.runs):
-            j = i * R + r
-            if done[j]:
-                continue
-            if spec != specs[i]:
-                patch["runs"][j]["changes"].append(step)
-                patch["runs"][j]["label"] = figures.run_name(spec, None if traj.runs == 1 else r)
-                patch["runs"][j]["spec"] = spec
-            last = traj.last_row(r)
-            if last > 0:
-                patch["runs"][j]["blocks"].append(figures.run_rows(traj, r, np.arange(1, last + 1), step, spans))
-            if runs is not None:
-                runs[j] = live_table.extend(runs[j], traj, r, step, numbers["target"])
-            if traj.diverged_at[r] >= 0:
-                done[j] = True
-                patch["runs"][j]["div"] = step + last
-                patch["runs"][j]["msg"] = f"diverged at step {step + last}: {traj.diverged_reason[r]}"
-        ckpts[i], specs[i] = traj.checkpoint(), spec
-    table_part = {"table": {**numbers, "runs": runs}} if numbers else {}
-    return patch, {**live, "ckpt": ckpts, "specs": specs, "done": done, "step": step + LIVE_CHUNK, **table_part}
-
-
-def live_start(settings: dict) -> tuple[dict, dict]:
-    """Step-0 payload, the checkpoints to continue from and the comparison numbers of step 0."""
-    trajs, problem = simulate({**settings, "steps": 0}), problem_of(settings)
-    pl = figures.payload(trajs, problem, tuple((settings.get("view") or {}).get("dims", [0, 1])))
-    pl["live"] = True
-    target = metrics.best_loss(trajs, known_min(problem) if problem.minima else 0.0)  # as metric_rows aims
-    live = {"on": True, "ckpt": [t.checkpoint() for t in trajs], "specs": list(settings["optimizers"]),
-            "done": [False] * len(pl["runs"]), "step": 0, "problem": problem_key(settings),
-            "starts": settings.get("starts", 1), "table": live_table.start(trajs, target)}
-    return pl, live
-
-
-def live_table_view(live: dict, settings: dict):
-    """The comparison table of the live runs after the steps done so far (or why it is not kept up)."""
-    if live.get("table") is None:
-        return html.P(LIVE_TABLE, className="dl-notice")
-    rows = live_table.rows(live["table"], live["specs"], live["starts"])
-    return html.Div([html.P(f"Live: after {live['step']:,} steps", className="dl-hint dl-live-step"), table(rows)])
-
-
-LIVE_TABLE = ("Live: the comparison numbers could not be carried on (they did not verify); "
-              "exit Live for the table of the current settings.")
-LIVE_OFF = ({"on": False}, True, "● Live", {"display": "none"})  # LIVE, tick disabled, toggle text, exit button
-
-
-def register_live(app, serializer) -> None:
-    """Live mode's two callbacks. The LIVE store holds the engine's checkpoints signed with `serializer`
-    (scenarios.schema.live_store): a tick resumes only from what this server wrote."""
-    @app.callback(Output(ids.LIVE, "data", allow_duplicate=True), Output(ids.LIVE_TICK, "disabled"),
-                  Output(ids.TRAJ, "data", allow_duplicate=True), Output(ids.DRAWN, "data", allow_duplicate=True),
-                  Output(ids.LIVE_TOGGLE, "children"), Output(ids.LIVE_EXIT, "style"),
-                  Output(ids.LIVE_LABEL, "children"),
-                  Output(ids.SETTINGS, "data", allow_duplicate=True),
-                  Input(ids.LIVE_TOGGLE, "n_clicks"), Input(ids.LIVE_EXIT, "n_clicks"),
-                  State(ids.LIVE, "data"), State(ids.LIVE_TICK, "disabled"), State(ids.SETTINGS, "data"),
-                  prevent_initial_call=True)
-    @guarded(ids.LIVE_LABEL)
-    def live_control(_t, _x, live, paused, raw_settings):
-        """Start / pause / continue / exit. Only start and exit write LIVE (the tick owns it while running),
-        so a chunk in flight when Pause is pressed is never lost or applied twice."""
-        shown = {"display": "inline-block"}
-        settings, notices = parse_settings(raw_settings)
-        if settings is None:
-            return (*LIVE_OFF[:2], no_update, no_update, *LIVE_OFF[2:], " ".join(notices), no_update)
-        if ctx.triggered_id == ids.LIVE_EXIT:
-            return {"on": False}, True, no_update, {}, "● Live", {"display": "none"}, "", settings
-        if not (isinstance(live, dict) and live.get("on") is True):
-            pl, live = live_start(settings)
-            set_props(ids.TABLE, {"children": live_table_view(live, settings)})  # D8: the live runs' numbers
-            return (live_table.save(live, serializer), False, pl, no_update, "❚❚ Pause", shown, "Live: running",
-                    no_update)
-        running = bool(paused)
-        return (no_update, not running, no_update, no_update, "❚❚ Pause" if running else "▶ Continue", shown,
-                "Live: running" if running else "Live: paused — change η (or any setting of an optimizer), "
-                                                "then Continue", no_update)
-
-    @app.callback(Output(ids.TRAJ, "data", allow_duplicate=True), Output(ids.LIVE, "data", allow_duplicate=True),
-                  Output(ids.LIVE_TICK, "disabled", allow_duplicate=True),
-                  Output(ids.LIVE_TOGGLE, "children", allow_duplicate=True),
-                  Output(ids.LIVE_EXIT, "style", allow_duplicate=True),
-                  Output(ids.LIVE_LABEL, "children", allow_duplicate=True),
-                  Input(ids.LIVE_TICK, "n_intervals"), State(ids.LIVE, "data"), State(ids.SETTINGS, "data"),
-                  prevent_initial_call=True)
-    @guarded(ids.LIVE_LABEL)
-    def live_tick(_n, raw_live, raw_settings):
-        """One chunk from the signed checkpoint. Anything that does not verify or no longer fits the
-        settings stops Live with a message (the drawn runs stay), before any engine call."""
-        settings, notices = parse_settings(raw_settings)
-        if settings is None:
-            return (no_update, *LIVE_OFF, "Live stopped: " + " ".join(notices))
-        live, why = schema.parse_live(raw_live, serializer, problem_of(settings).dim)
-        if live is None and not why:
-            raise PreventUpdate
-        if live is not None and (live["problem"], live["starts"]) != (problem_key(settings), settings["starts"]):
-            live, why = None, "Live stopped: the problem or the number of starts changed — start Live again"
-        if live is None:
-            return (no_update, *LIVE_OFF, why)
-        if live["step"] >= MAX_LIVE_STEPS:
-            return (no_update, no_update, True, no_update, no_update,
-                    f"Live: finished at MAX_LIVE_STEPS = {MAX_LIVE_STEPS:,} steps")
-        live["table"] = live_table.load(raw_live, serializer, len(live["done"]), problem_of(settings).dim)
-        patch, live = live_chunk(settings, live)
-        finished = live["step"] >= MAX_LIVE_STEPS or all(live["done"])
-        set_props(ids.TABLE, {"children": live_table_view(live, settings)})  # D8: the table follows each chunk
-        return (patch, live_table.save(live, serializer), True if finished else no_update, no_update, no_update,
-                no_update)

@@ -4,7 +4,7 @@ so far, carried from chunk to chunk in a few numbers per run, so that a chunk ne
 Per run: the last loss and epoch, the first step within TOLERANCE of the target, the path length and the
 u-turn count over the finite rows, the divergence step, the last finite point and the last move (so the next
 chunk's first move adds its length and u-turn), and a line search's loss evaluations (sum, count).
-The numbers travel in the LIVE store, signed like the checkpoints (callbacks.register_live).
+The numbers travel in the LIVE store, signed like the checkpoints (live.register_live).
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def extend(run: dict, t: Trajectory, r: int, step: int, target: float) -> dict:
 
 
 def rows(table: dict, specs: list[str], starts: int) -> list[dict]:
-    """The table's rows (as callbacks.metric_rows gives them), runs named after their current specs."""
+    """The table's rows (as comparison.metric_rows gives them), runs named after their current specs."""
     out = []
     for j, run in enumerate(table["runs"]):
         i, r = divmod(j, starts)

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from app import create_app
-from layouts import callbacks, ids, share
+from layouts import ids, share
+from layouts import live as live_mode
 from optimizers import MAX_STEPS, SpecError, run_spec
 from scenarios import budgets, schema
 from scenarios.settings import defaults, load_settings, parse_settings
@@ -168,7 +169,7 @@ def test_click_data_needs_finite_numbers():
 def live_store():
     settings = defaults()
     serializer = schema.live_serializer(b"test secret")
-    _, live = callbacks.live_start(settings)
+    _, live = live_mode.live_start(settings)
     return settings, serializer, schema.live_store(live, serializer)
 
 
@@ -204,7 +205,7 @@ def test_even_a_validly_signed_checkpoint_must_fit_the_budget(live_store):
 def test_a_forged_checkpoint_sent_to_the_server_stops_live_without_an_engine_call(monkeypatch):
     app = create_app()
     calls = []
-    monkeypatch.setattr(callbacks, "run_spec", lambda *a, **k: calls.append(a))
+    monkeypatch.setattr(live_mode, "run_spec", lambda *a, **k: calls.append(a))
     client = app.server.test_client()
     deps = client.get("/_dash-dependencies").get_json()
     tick = next(d for d in deps if d["inputs"][0]["id"] == ids.LIVE_TICK)

@@ -8,6 +8,7 @@ from dash import Patch, no_update
 
 from app import create_app
 from layouts import callbacks, controls
+from layouts import live as live_mode
 from scenarios.settings import defaults
 
 
@@ -77,10 +78,10 @@ def test_schedule_and_batch_are_written_into_the_spec():
 
 def test_live_chunks_continue_from_the_checkpoint_and_mark_a_change():
     s = defaults()
-    pl, live = callbacks.live_start(s)
-    _, live = callbacks.live_chunk(s, live)
+    pl, live = live_mode.live_start(s)
+    _, live = live_mode.live_chunk(s, live)
     s2 = {**s, "optimizers": ["gd:eta=3", *s["optimizers"][1:]]}
-    patch, live = callbacks.live_chunk(s2, live)
+    patch, live = live_mode.live_chunk(s2, live)
     ops = patch.to_plotly_json()["operations"]
     assert {"operation": "Append", "location": ["runs", 0, "changes"], "params": {"value": 10}} in ops
     assert live["step"] == 20 and live["specs"][0] == "gd:eta=3"

@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from layouts import callbacks, live_table, metrics
+from layouts import comparison, live_table, metrics
+from layouts import live as live_mode
 from optimizers import parse_batching, run_spec
 from scenarios import schema
 from scenarios.budgets import LIVE_CHUNK
@@ -21,9 +22,9 @@ CLOSE = ("final_loss", "path_length", "evals")
 
 
 def live_after(settings: dict, chunks: int) -> dict:
-    _, live = callbacks.live_start(settings)
+    _, live = live_mode.live_start(settings)
     for _ in range(chunks):
-        _, live = callbacks.live_chunk(settings, live)
+        _, live = live_mode.live_chunk(settings, live)
     return live
 
 
@@ -44,7 +45,7 @@ def test_the_live_table_equals_the_normal_table_of_a_fresh_run_of_as_many_steps(
     live = live_after(SETTINGS, chunks)
     got = live_table.rows(live["table"], live["specs"], live["starts"])
     fresh = simulate({**SETTINGS, "steps": chunks * LIVE_CHUNK})  # not live: one run from step 0
-    want = callbacks.metric_rows(fresh, problem_of(SETTINGS))
+    want = comparison.metric_rows(fresh, problem_of(SETTINGS))
     same_rows(got, want)
     if chunks == 30:  # the case covers what it should: a divergence, u-turns, a hit, a line search
         assert any(r["diverged_at"] for r in want) and any(r["u_turns"] > 0 for r in want)
@@ -56,7 +57,7 @@ def test_after_an_eta_change_the_table_has_the_glued_paths_numbers_and_the_new_n
     live = live_after(settings, 3)
     changed = {**settings, "optimizers": ["momentum:eta=0.004,gamma=0.9"]}
     for _ in range(2):
-        _, live = callbacks.live_chunk(changed, live)
+        _, live = live_mode.live_chunk(changed, live)
     (row,) = live_table.rows(live["table"], live["specs"], live["starts"])
 
     problem = problem_of(settings)
@@ -70,7 +71,7 @@ def test_after_an_eta_change_the_table_has_the_glued_paths_numbers_and_the_new_n
     assert row["final_loss"] == pytest.approx(loss[-1], rel=1e-12)
     assert row["path_length"] == pytest.approx(metrics.path_length(path), rel=1e-12)
     assert row["u_turns"] == metrics.u_turns(path)
-    assert row["steps_to_tol"] == metrics.steps_to(loss, callbacks.known_min(problem))
+    assert row["steps_to_tol"] == metrics.steps_to(loss, comparison.known_min(problem))
     assert row["epochs"] == 50.0 and row["diverged_at"] is None
 
 
@@ -91,7 +92,7 @@ def test_the_numbers_travel_signed_and_anything_else_is_refused():
 
 def test_a_tick_shows_the_live_table_and_a_bad_one_says_it_is_not_kept_up():
     live = live_after(SETTINGS, 1)
-    view = callbacks.live_table_view(live, SETTINGS)
+    view = live_mode.live_table_view(live, SETTINGS)
     text = str(view.to_plotly_json())
     assert "after 10 steps" in text and "Adam (η=0.1) #2" in text
-    assert "could not be carried on" in str(callbacks.live_table_view({**live, "table": None}, SETTINGS))
+    assert "could not be carried on" in str(live_mode.live_table_view({**live, "table": None}, SETTINGS))

@@ -12,7 +12,7 @@ import zlib
 import numpy as np
 import pytest
 
-from layouts import callbacks, figures, own_problem
+from layouts import callbacks, comparison, figures, own_problem
 from optimizers import SpecError
 from scenarios.settings import from_query, load_settings, parse_settings, problem_of, simulate, to_query
 from scenarios.userdata import (
@@ -251,11 +251,11 @@ def test_the_table_counts_loss_evaluations_per_step_of_a_line_search():
                                  "optimizers": ["gd:eta=1|schedule=armijo", "gd:eta=0.1"]})
     trajs = simulate(settings)
     np.testing.assert_array_equal(trajs[0].eta[1:, 0], [0.5, 1, 1, 1])  # the accepted η the η plot shows
-    table_rows = [row for i, t in enumerate(trajs) for row in callbacks.metric_rows([t], problem_of(settings), i)]
+    table_rows = [row for i, t in enumerate(trajs) for row in comparison.metric_rows([t], problem_of(settings), i)]
     assert table_rows[0]["evals"] == 1.25 and "evals" not in table_rows[1]
-    head = [th.children for th in callbacks.table(table_rows).children[0].children.children]
+    head = [th.children for th in comparison.table(table_rows).children[0].children.children]
     assert head[-1] == "loss evals / step"
-    assert "loss evals / step" not in str(callbacks.table(table_rows[1:]))
+    assert "loss evals / step" not in str(comparison.table(table_rows[1:]))
 
 
 def test_a_settings_file_keeps_a_data_set_too_large_for_a_link():
