@@ -153,10 +153,10 @@ def test_log_coloured_grid_sends_log10_of_the_loss_as_the_colour():
 
 
 def test_grid_cache_returns_equal_read_only_grids_and_is_bounded():
-    figures._grid.cache_clear()
+    figures.grids._grid.cache_clear()
     a = figures.surface_grid("rosenbrock")
     b = figures.surface_grid("rosenbrock")
-    info = figures._grid.cache_info()
+    info = figures.grids._grid.cache_info()
     assert (info.hits, info.misses) == (1, 1)
     assert a is not b and a.keys() == b.keys() and np.array_equal(a["z"], b["z"]) and a["xs"] == b["xs"]
     with pytest.raises(ValueError):
@@ -166,11 +166,11 @@ def test_grid_cache_returns_equal_read_only_grids_and_is_bounded():
     assert info.maxsize == figures.GRID_CACHE
     for n in range(3, 3 + figures.GRID_CACHE + 10):
         figures.surface_grid("bowl", n=n)
-    assert figures._grid.cache_info().currsize == figures.GRID_CACHE
+    assert figures.grids._grid.cache_info().currsize == figures.GRID_CACHE
 
 
 def test_grid_cache_key_is_problem_dims_slice_base_and_resolution():
-    figures._grid.cache_clear()
+    figures.grids._grid.cache_clear()
     start = defaults("sigmoid-sparse-4d")["start"]
     here = figures.surface_grid("sigmoid-sparse-4d", (0, 1), base=start)
     there = figures.surface_grid("sigmoid-sparse-4d", (0, 1), base=[3.0, *start[1:]])  # w1 is on the plotted axes
@@ -179,7 +179,7 @@ def test_grid_cache_key_is_problem_dims_slice_base_and_resolution():
     assert figures.surface_grid("sigmoid-sparse-4d", (1, 3), base=start)["dims"] == (1, 3)
     figures.surface_grid("bowl", base=[1.0, 2.0])  # 2 parameters: the base cannot change the grid
     figures.surface_grid("bowl")
-    assert figures._grid.cache_info().misses == 4
+    assert figures.grids._grid.cache_info().misses == 4
 
 
 def test_small_side_by_side_3d_panels_use_a_quarter_of_the_grid(default_view):
@@ -214,11 +214,11 @@ def test_an_eta_change_sends_the_changed_run_and_no_surface_grid():
 
 
 def test_a_new_start_on_a_2d_problem_reuses_the_cached_grid():
-    figures._grid.cache_clear()
+    figures.grids._grid.cache_clear()
     s = defaults()
     callbacks.render(s, {}, live_on=False)
     callbacks.render({**s, "start": [1.0, 1.0], "view": {"mode": "side", "dims": [0, 1]}}, {}, False)
-    assert figures._grid.cache_info().misses == 1
+    assert figures.grids._grid.cache_info().misses == 1
 
 
 # ----------------------------------------------------------------------------- what the figures show
