@@ -6,7 +6,7 @@ from dash import dcc, html
 
 from scenarios.settings import defaults
 
-from . import controls, ids, own_problem, scenario_ui, share
+from . import controls, ids, link, own_problem, scenario_ui, share
 from .analysis.section import analysis_section
 from .callbacks import render
 
@@ -44,15 +44,15 @@ def _playback_bar() -> html.Div:
 
 def build_page(query: str | None = None) -> html.Div:
     """Layout function (a fresh page per visit); every per-user value lives in the stores. The page opens the
-    view of its link (`query`, by default the address the browser asked the layout for: share.page_query),
+    view of its link (`query`, by default the address the browser asked the layout for: link.page_query),
     its notices on show, so no later callback replaces what the user may already be editing (D4)."""
-    query = share.page_query() if query is None else query
-    settings, notices = share.read_link(query) if query else (defaults(), [])
+    query = link.page_query() if query is None else query
+    settings, notices = link.read_link(query) if query else (defaults(), [])
     first = render(settings, {}, False)  # the first view is in the layout: no round trip before the first path
     figs = dict(first["figs"])
     surface = figs.pop("surface")  # software 3-D drawing takes seconds: the contour map and its paths go first
     return html.Div([
-        share.location(settings, query),
+        link.location(settings, query),
         dcc.Store(id=ids.SETTINGS, data=settings),
         dcc.Store(id=ids.REVISION, data=0),
         dcc.Store(id=ids.CONTROLS_SIG, data=controls.signature(settings, 0)),
@@ -73,7 +73,7 @@ def build_page(query: str | None = None) -> html.Div:
             html.Aside(controls.control_panel(settings), id=ids.CONTROLS, className="dl-sidebar"),
             html.Main([
                 share.share_bar(),
-                share.link_notice(notices),
+                link.link_notice(notices),
                 scenario_ui.explanation_card(),
                 html.Div([_graph(ids.SURFACE, "400px", "dl-main-plot", figs),
                           _graph(ids.CONTOUR, "400px", "dl-main-plot", figs)],
@@ -93,7 +93,7 @@ def build_page(query: str | None = None) -> html.Div:
                 analysis_section(),
             ], className="dl-main"),
         ], className="dl-body"),
-    ], className="dl-page", **({} if query is not None else {"style": share.LOCKED, "aria-busy": "true"}))
+    ], className="dl-page", **({} if query is not None else {"style": link.LOCKED, "aria-busy": "true"}))
 
 
 def own_section(settings: dict) -> html.Div:

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from app import create_app
-from layouts import ids, share
+from layouts import ids, link, share
 from layouts import live as live_mode
 from optimizers import MAX_STEPS, SpecError, run_spec
 from scenarios import budgets, schema
@@ -54,7 +54,7 @@ def test_settings_within_budget_are_not_touched():
 def test_an_over_budget_link_opens_clamped_with_a_notice_at_once():
     query = "?" + urlencode([*[("opt", "adam:eta=0.1")] * 12, ("starts", "100"), ("steps", "5000")])
     started = time.perf_counter()
-    settings, notices = share.read_link(query)
+    settings, notices = link.read_link(query)
     elapsed = time.perf_counter() - started
     assert (len(settings["optimizers"]), settings["starts"], settings["steps"]) == (12, 16, 519)
     assert any("MAX_PAGE_WORK" in n for n in notices) and any("MAX_PAGE_RUNS" in n for n in notices)

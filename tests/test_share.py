@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, quote, urlencode
 
 import pytest
 
-from layouts import callbacks, share
+from layouts import callbacks, link, share
 from layouts.export import ExportOptions
 from scenarios.settings import MAX_SETTINGS_BYTES, defaults, load_settings, to_query
 
@@ -32,7 +32,7 @@ def upload(obj, raw: bytes | None = None) -> str:
 def test_non_default_settings_survive_url_and_back():
     settings, _ = load_settings(NON_DEFAULT, strict=True)
     query = to_query(settings)
-    back, notices = share.read_link(query)
+    back, notices = link.read_link(query)
     assert notices == []
     assert back == settings
     assert to_query(back) == query
@@ -40,36 +40,36 @@ def test_non_default_settings_survive_url_and_back():
 
 def test_opening_a_link_replaces_the_settings():
     settings, _ = load_settings(NON_DEFAULT, strict=True)
-    assert share.open_link(to_query(settings), defaults()) == (settings, [])
+    assert link.open_link(to_query(settings), defaults()) == (settings, [])
 
 
 def test_changing_a_control_writes_the_url_once():
     settings = {**defaults(), "steps": 123}
-    query = share.link_for("", settings)
+    query = link.link_for("", settings)
     assert query == to_query(settings)
-    assert share.link_for(query, settings) is None  # the echo: nothing more to write
-    assert share.open_link(query, settings) == (None, [])  # and the address change it causes loads nothing
+    assert link.link_for(query, settings) is None  # the echo: nothing more to write
+    assert link.open_link(query, settings) == (None, [])  # and the address change it causes loads nothing
 
 
 def test_a_plain_address_means_the_defaults_and_writes_nothing():
-    assert share.link_for(None, defaults()) is None
-    assert share.open_link("", defaults()) == (None, [])
+    assert link.link_for(None, defaults()) is None
+    assert link.open_link("", defaults()) == (None, [])
 
 
 def test_link_with_reordered_parameters_is_not_rewritten():
     settings, _ = load_settings(NON_DEFAULT, strict=True)
     pairs = sorted(parse_qsl(to_query(settings)[1:]), key=lambda kv: kv[0])  # same meaning, another spelling
-    assert share.link_for("?" + urlencode(pairs), settings) is None
+    assert link.link_for("?" + urlencode(pairs), settings) is None
 
 
 def test_bad_value_in_a_link_gives_default_and_a_notice():
-    new, notices = share.open_link("?steps=1e9&seed=7", defaults())
+    new, notices = link.open_link("?steps=1e9&seed=7", defaults())
     assert new["steps"] == defaults()["steps"] and new["seed"] == 7
     assert any("steps='1e9'" in n and "using the default" in n for n in notices)
 
 
 def test_bad_link_that_changes_nothing_still_shows_its_notice():
-    new, notices = share.open_link("?steps=-5", defaults())
+    new, notices = link.open_link("?steps=-5", defaults())
     assert new is None and notices and "steps" in notices[0]
 
 
@@ -103,28 +103,28 @@ def fuzzed_queries(n: int, seed: int = 0) -> list[str]:
                                    "?problem=sigmoid-sparse-4d&view=%7B%22dims%22%3A%5B2%2C2%5D%7D",
                                    "?" + "opt=gd&" * 20, "?" + "a" * 5000, "?steps=" + "9" * 400])
 def test_known_bad_links_open_with_defaults_and_notices(query):
-    settings, notices = share.read_link(query)
+    settings, notices = link.read_link(query)
     assert notices, query
     load_settings(settings, strict=True)  # what the page shows is always a valid view
 
 
 @pytest.mark.parametrize("query", fuzzed_queries(300))
 def test_fuzzed_links_never_raise_and_give_valid_settings(query):
-    settings, notices = share.read_link(query)
+    settings, notices = link.read_link(query)
     load_settings(settings, strict=True)
     dims = settings["view"].get("dims", [0, 1])
     assert len(dims) == 2 and dims[0] != dims[1]
     unknown = {k for k, _ in parse_qsl(query[1:], keep_blank_values=True)} - LINK_KEYS
     if unknown:
         assert any("unknown link parameter" in n for n in notices), f"{query!r}: {unknown} ignored silently"
-    assert share.open_link(query, defaults())[1] == notices
-    assert share.link_for(to_query(settings), settings) is None
+    assert link.open_link(query, defaults())[1] == notices
+    assert link.link_for(to_query(settings), settings) is None
 
 
 @pytest.mark.parametrize("query", fuzzed_queries(25, seed=1) + ["?problem=reddi&view=%7B%22dims%22%3A%5B0%2C1%5D%7D",
                                                                  "?problem=sigmoid-sparse-4d&view=%7B%22dims%22%3A%5B3%2C1%5D%7D"])
 def test_the_page_renders_whatever_a_link_held(query):
-    settings, _ = share.read_link(query)
+    settings, _ = link.read_link(query)
     settings["steps"] = min(settings["steps"], 50)
     out = callbacks.render(settings, {}, live_on=False)
     assert out["figs"] and out["traj"]["runs"]
@@ -206,13 +206,13 @@ def test_unknown_format_is_refused():
 
 
 def test_one_bad_optimizer_in_a_link_leaves_the_others_standing():
-    settings, notices = share.read_link("?opt=gd:eta=0.3&opt=adam:eta=abc&opt=nag:eta=0.2")
+    settings, notices = link.read_link("?opt=gd:eta=0.3&opt=adam:eta=abc&opt=nag:eta=0.2")
     assert settings["optimizers"] == ["gd:eta=0.3", "nag:eta=0.2"]
     assert len(notices) == 1 and notices[0].startswith("optimizer 'adam:eta=abc' left out:")
 
 
 def test_a_link_with_too_many_optimizers_keeps_the_first_twelve():
-    settings, notices = share.read_link("?" + "&".join(f"opt=gd:eta={k + 1}" for k in range(15)))
+    settings, notices = link.read_link("?" + "&".join(f"opt=gd:eta={k + 1}" for k in range(15)))
     assert settings["optimizers"] == [f"gd:eta={k + 1}" for k in range(12)]
     assert notices == ["only the first 12 of 15 optimizers are shown"]
 
