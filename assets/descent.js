@@ -1,6 +1,6 @@
 /* Descent Lab: client-side drawing and playback (no server request while playing or scrubbing).
  *
- * draw(traj, ...figures): clientside callback; decodes the trajectory payload (layouts/figures.py:
+ * draw(traj, ...figures): clientside callback; decodes the trajectory payload (layouts/figures/codec.py:
  * pack/unpack). New figures from the server (problem / view / optimizer list changed) come filled; a
  * payload Patch (one hyperparameter changed) never re-plots a figure: only the changed runs' traces are
  * touched, as below.
@@ -55,7 +55,7 @@
       });
     });
     out.k = out.k.map(Math.round);  // steps are whole: a quantized block decodes 119 as 118.9993 (D3)
-    out.e = out.k.map(function (k) { return k / (run.upe || 1); });  // epochs (figures.py: decode_run)
+    out.e = out.k.map(function (k) { return k / (run.upe || 1); });  // epochs (figures/codec.py: decode_run)
     return Object.assign({}, run, out);
   }
   function field(run, name) {
@@ -110,7 +110,7 @@
     return out;
   }
   /* A divergence marker outside the view box is pinned to its edge and (2-D) an arrow points the way the
-   * run went (figures.py: _pin, same rules); the map's list names the diverged runs (divNote). */
+   * run went (figures/traces.py: _pin, same rules); the map's list names the diverged runs (divNote). */
   function pin(meta, run, out) {
     var keys = ["x", "y", "z"], moved = [];
     meta.pin.forEach(function (box, d) {
@@ -124,7 +124,7 @@
       out["marker.angle"] = [pinned && (mx || my) ? Math.round(Math.atan2(mx, my) * 180 / Math.PI) : 0];
     }
   }
-  /* The list naming a 2-D plot's diverged runs (figures.py: divergence_note, same text and corner): one block of
+  /* The list naming a 2-D plot's diverged runs (figures/traces.py: divergence_note, same text and corner): one block of
    * text, so labels of runs that diverged close together never overlap (D9). Rewritten when runs change. */
   var CORNERS = [[0, 1], [1, 1], [0, 0], [1, 0]], DIV_LINES = 6;
   function divEnd(run, meta) {
