@@ -391,6 +391,8 @@ def _globals(settings: dict, v: dict, msgs: dict) -> dict:
         axis = v[("g", None, "x_axis")]
         if isinstance(axis, str) and axis in VIEW_X_AXES:
             view["x_axis"] = axis
+            if axis == VIEW_X_AXES[0]:  # the default (step) is not written: a link or file keeps only choices
+                del view["x_axis"]
         else:
             msgs["x_axis"] = f"plots against {schema.short(axis)}: use {' or '.join(VIEW_X_AXES)}"
     if ("g", None, "dim0") in v or ("g", None, "dim1") in v:
