@@ -247,25 +247,29 @@ def test_the_engine_refuses_impossible_starts_and_step_counts(starts, steps, wor
 def test_a_settings_store_the_server_refuses_keeps_the_figures_and_says_why():
     """The main update with {"steps": true} in the store: HTTP 200, no figure or store is touched, the
     status line names the problem (before, it ran 1 step)."""
-    client = create_app().server.test_client()
+    response = post_main_update(create_app().server.test_client(), {**defaults(), "steps": True})
+    assert response.status_code == 200
+    out = response.get_json()["response"]
+    assert set(out) == {ids.STATUS}  # figures, stores and table kept as they are
+    text = json.dumps(out[ids.STATUS]["children"])
+    assert "steps=True is a boolean, not a number" in text and "The view is kept." in text
+
+
+def post_main_update(client, settings_value):
+    """POST the main update as the browser sends it after SETTINGS changed to `settings_value` (the
+    pattern-matching inputs empty, nothing drawn, Live off); returns the response."""
     deps = client.get("/_dash-dependencies").get_json()
     main = next(d for d in deps if d["output"].startswith(f"..{ids.SETTINGS}.data...{ids.DRAWN}.data"))
     outputs = []
     for part in main["output"][2:-2].split("..."):
         cid, prop = part.split("@")[0].rsplit(".", 1)
         outputs.append([] if cid.startswith("{") else {"id": cid, "property": prop})
-    inputs = [{"id": ids.SETTINGS, "property": "data", "value": {**defaults(), "steps": True}},
-              *[[] for _ in main["inputs"][1:]]]
+    inputs = [{"id": ids.SETTINGS, "property": "data", "value": settings_value}, *[[] for _ in main["inputs"][1:]]]
     state = [{"id": ids.DRAWN, "property": "data", "value": {}}, {"id": ids.LIVE, "property": "data",
                                                                   "value": {"on": False}}]
     body = {"output": main["output"], "outputs": outputs, "inputs": inputs, "state": state,
             "changedPropIds": [f"{ids.SETTINGS}.data"]}
-    response = client.post("/_dash-update-component", json=body)
-    assert response.status_code == 200
-    out = response.get_json()["response"]
-    assert set(out) == {ids.STATUS}  # figures, stores and table kept as they are
-    text = json.dumps(out[ids.STATUS]["children"])
-    assert "steps=True is a boolean, not a number" in text and "The view is kept." in text
+    return client.post("/_dash-update-component", json=body)
 
 
 def test_control_values_keep_only_the_ids_the_page_renders_and_plain_values():

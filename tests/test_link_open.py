@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from test_budgets import post_main_update
 
 from app import create_app
 from layouts import ids, link
@@ -132,16 +133,5 @@ def test_booted_settings_come_only_from_a_first_report_marker():
 
 def test_the_main_update_does_not_write_back_the_settings_it_was_given(client):
     """An edit that lands while `update` runs (tune writes SETTINGS) must not be undone by its reply."""
-    deps = client.get("/_dash-dependencies").get_json()
-    main = next(d for d in deps if d["output"].startswith(f"..{ids.SETTINGS}.data...{ids.DRAWN}.data"))
-    outputs = []
-    for part in main["output"][2:-2].split("..."):
-        cid, prop = part.split("@")[0].rsplit(".", 1)
-        outputs.append([] if cid.startswith("{") else {"id": cid, "property": prop})
-    inputs = [{"id": ids.SETTINGS, "property": "data", "value": LINKED}, *[[] for _ in main["inputs"][1:]]]
-    state = [{"id": ids.DRAWN, "property": "data", "value": {}}, {"id": ids.LIVE, "property": "data",
-                                                                  "value": {"on": False}}]
-    body = {"output": main["output"], "outputs": outputs, "inputs": inputs, "state": state,
-            "changedPropIds": [f"{ids.SETTINGS}.data"]}
-    out = client.post("/_dash-update-component", json=body).get_json()["response"]
+    out = post_main_update(client, LINKED).get_json()["response"]
     assert ids.SETTINGS not in out and ids.CONTOUR in out  # drawn in full, the store left as it is
