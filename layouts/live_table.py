@@ -42,7 +42,7 @@ def extend(run: dict, t: Trajectory, r: int, step: int, target: float) -> dict:
     rows = rows[np.all(np.isfinite(rows), axis=1)]
     points = rows if run["p"] is None else np.vstack([np.asarray(run["p"], dtype=float), rows])
     moves = np.diff(points, axis=0)  # (K', D)
-    turns = int(np.sum(np.einsum("kd,kd->k", moves[1:], moves[:-1]) < 0))
+    turns = metrics.u_turns(points)  # within the chunk, from the previous chunk's last point on
     if run["d"] is not None and len(moves):
         turns += int(np.dot(moves[0], np.asarray(run["d"], dtype=float)) < 0)
     hit = run["hit"]
@@ -53,7 +53,7 @@ def extend(run: dict, t: Trajectory, r: int, step: int, target: float) -> dict:
     if ev is not None and t.evaluations is not None:
         ev = [ev[0] + float(t.evaluations[1: last + 1, r].sum()), ev[1] + last]
     return {"loss": float(t.loss[last, r]), "epoch": float(t.epoch[last]), "hit": hit,
-            "len": run["len"] + float(np.linalg.norm(moves, axis=1).sum()), "turns": run["turns"] + turns,
+            "len": run["len"] + metrics.path_length(points), "turns": run["turns"] + turns,
             "div": step + last if t.diverged_at[r] >= 0 else None,
             "p": points[-1].tolist() if len(points) else None,
             "d": moves[-1].tolist() if len(moves) else run["d"], "ev": ev}
