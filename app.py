@@ -15,8 +15,6 @@ import functools
 import os
 import secrets
 import sys
-import tempfile
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import cli
@@ -26,7 +24,7 @@ if TYPE_CHECKING:
     import celery
     import dash
 
-CACHE_ENV, REDIS_ENV, SECRET_ENV = "DESCENT_LAB_CACHE", "REDIS_URL", "DESCENT_LAB_SECRET"
+REDIS_ENV, SECRET_ENV = "REDIS_URL", "DESCENT_LAB_SECRET"  # DESCENT_LAB_CACHE: layouts/jobs.py (cache_dir)
 CACHE_BYTES = 1_000_000_000  # DiskCache size limit: finished exports wait here until their page fetches them
 JOB_RESULT_SECONDS = 3600  # a finished job's result is dropped after this (its page fetched it or left)
 
@@ -62,14 +60,13 @@ def shared_secret(manager) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-def cache_dir() -> Path:
-    return Path(os.environ.get(CACHE_ENV) or Path(tempfile.gettempdir()) / f"descent-lab-{os.getuid()}")
-
-
 def default_manager():
-    """Celery + Redis when REDIS_URL is set, else DiskCache in `cache_dir()` (one per process and place)."""
+    """Celery + Redis when REDIS_URL is set, else DiskCache in `layouts.jobs.cache_dir()` (one per process and
+    place)."""
     if os.environ.get(REDIS_ENV):
         return _celery_manager(os.environ[REDIS_ENV])
+    from layouts.jobs import cache_dir
+
     return _diskcache_manager(str(cache_dir()))
 
 

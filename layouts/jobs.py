@@ -25,14 +25,20 @@ from pathlib import Path
 import dash
 import psutil
 
+CACHE_ENV = "DESCENT_LAB_CACHE"
 EXPORT_SLOTS = max(1, os.cpu_count() or 1)  # exports rendering at once per server
 SLOT_POLL = 0.25  # s between two looks for a free slot
 
 
+def cache_dir() -> Path:
+    """The DiskCache directory the workers of one machine share: DESCENT_LAB_CACHE, default <tmp>/descent-lab-<uid>."""
+    return Path(os.environ.get(CACHE_ENV) or Path(tempfile.gettempdir()) / f"descent-lab-{os.getuid()}")
+
+
 def slot_dir() -> Path:
-    """Beside the server's DiskCache directory (app.cache_dir(): DESCENT_LAB_CACHE, default
-    <tmp>/descent-lab-<uid>), so two servers on one machine — or two test runs — do not wait for each other."""
-    cache = Path(os.environ.get("DESCENT_LAB_CACHE") or Path(tempfile.gettempdir()) / f"descent-lab-{os.getuid()}")
+    """Beside the server's DiskCache directory, so two servers on one machine — or two test runs — do not
+    wait for each other."""
+    cache = cache_dir()
     return cache.with_name(cache.name + "-export-slots")
 
 
