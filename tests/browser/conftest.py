@@ -133,6 +133,13 @@ def wait_drawn(duo, n_paths: int, timeout: float = 60) -> None:
 
 
 @pytest.fixture
+def no_console_errors(dash_duo):
+    """After the test: the browser console logged no error (pytestmark = pytest.mark.usefixtures(...))."""
+    yield
+    assert severe_logs(dash_duo) == [], "the browser console logged errors"
+
+
+@pytest.fixture
 def page(dash_duo):
     """The app with a record of every HTTP status the server answered."""
     from app import create_app

@@ -15,7 +15,7 @@ from selenium.webdriver.common.action_chains import ActionChains
 from app import create_app
 from scenarios.settings import defaults, simulate
 
-from .conftest import js, path_xy, severe_logs, wait_until
+from .conftest import js, path_xy, wait_until
 
 RECORD = """
 window.__rec = []; window.__up = null;
@@ -57,10 +57,7 @@ def expected_end(eta_text: str) -> np.ndarray:
     return traj.params[traj.last_row(0), 0]
 
 
-@pytest.fixture(autouse=True)
-def no_console_errors(dash_duo):
-    yield
-    assert severe_logs(dash_duo) == [], "the browser console logged errors"
+pytestmark = pytest.mark.usefixtures("no_console_errors")
 
 
 def test_paths_follow_the_eta_handle_while_held_and_the_released_value_wins(dash_duo):

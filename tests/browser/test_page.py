@@ -19,7 +19,6 @@ from .conftest import (
     path_xy,
     pid,
     request_count,
-    severe_logs,
     traces,
     type_into,
     wait_until,
@@ -43,10 +42,7 @@ def settle(dash_duo, timeout: float = 20) -> None:
     time.sleep(0.4)
 
 
-@pytest.fixture(autouse=True)
-def no_console_errors(dash_duo):
-    yield
-    assert severe_logs(dash_duo) == [], "the browser console logged errors"
+pytestmark = pytest.mark.usefixtures("no_console_errors")
 
 
 def test_first_screen_shows_surface_contour_and_three_trajectories(dash_duo, shot):

@@ -13,7 +13,7 @@ import pytest
 
 from app import create_app
 
-from .conftest import js, path_xy, severe_logs, wait_until
+from .conftest import js, path_xy, wait_until
 
 # counts the scene's GL redraws and the DOM changes a11y.js reacts to (outside the plots and the step label)
 COUNT = """
@@ -59,10 +59,7 @@ def surface_state(dash_duo) -> dict:
                 marks: window.descentLab.marks('dl-surface').map(m => [m.x, m.y])};""")
 
 
-@pytest.fixture(autouse=True)
-def no_console_errors(dash_duo):
-    yield
-    assert severe_logs(dash_duo) == [], "the browser console logged errors"
+pytestmark = pytest.mark.usefixtures("no_console_errors")
 
 
 def test_play_from_the_start_redraws_nothing_in_gl_and_writes_no_dom_per_frame(dash_duo, shot):

@@ -6,16 +6,13 @@ from __future__ import annotations
 import pytest
 from selenium.webdriver.common.keys import Keys
 
-from .conftest import js, severe_logs, traces, wait_until
+from .conftest import js, traces, wait_until
 from .test_drag import pid, quiet, start
 
 N = 20
 
 
-@pytest.fixture(autouse=True)
-def no_console_errors(dash_duo):
-    yield
-    assert severe_logs(dash_duo) == [], "the browser console logged errors"
+pytestmark = pytest.mark.usefixtures("no_console_errors")
 
 
 def test_n_starts_are_drawn_as_thin_paths_with_their_end_points(dash_duo, shot):
